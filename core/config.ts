@@ -1,0 +1,177 @@
+// An app's description, read from a config in Tauri's shape (v1 or v2) plus Airlock's own optional section.
+// Errors name the file and the field, because a newcomer's first mistake is usually a path.
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export type Pattern = { use: "isolation"; dir: string } | { use: "brownfield" };
+
+export interface AppConfig {
+  file: string | null;
+  baseDir: string;
+  frontendDir: string;
+  pattern: Pattern;
+  app: { name: string; version: string; identifier: string; title: string; width: number; height: number };
+  limits: { maxMessageBytes: number; hookTimeoutMs: number; readyTimeoutMs: number };
+  commandsModule: string | null;
+  devtools: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const DEFAULT_LIMITS = { maxMessageBytes: 4 * 1024 * 1024, hookTimeoutMs: 10_000, readyTimeoutMs: 10_000 };
+
+/** Typed access to nested fields, each failure naming the file and the field's path. */
+class Reader {
+  constructor(readonly where: string, readonly root: Json) {}
+
+  fail(path: string, problem: string): never {
+    throw new ConfigError(`${this.where}: ${path} ${problem}`);
+  }
+
+  get(path: string): unknown {
+    let value: unknown = this.root;
+    for (const key of path.split(".")) {
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== "object") this.fail(path, "is inside something that is not an object");
+      value = Array.isArray(value) && /^\d+$/.test(key) ? value[Number(key)] : (value as Json)[key];
+    }
+    return value;
+  }
+
+  string(...paths: string[]): string | undefined {
+    for (const path of paths) {
+      const value = this.get(path);
+      if (value === undefined) continue;
+      if (typeof value !== "string") this.fail(path, "must be a string");
+      return value;
+    }
+  }
+
+  positive(path: string): number | undefined {
+    const value = this.get(path);
+    if (value === undefined) return undefined;
+    if (!Number.isSafeInteger(value) || (value as number) <= 0) this.fail(path, "must be a positive integer");
+    return value as number;
+  }
+
+  boolean(path: string): boolean | undefined {
+    const value = this.get(path);
+    if (value === undefined) return undefined;
+    if (typeof value !== "boolean") this.fail(path, "must be true or false");
+    return value;
+  }
+}
+
+export function parseConfig(raw: unknown, file: string | null, baseDir: string): AppConfig {
+  const where = file ?? "<inline config>";
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${where}: the config must be a JSON object`);
+  }
+  const config: Reader = new Reader(where, raw as Json); // annotated so fail() narrows as `never`
+  const path = (value: string) => isAbsolute(value) ? value : resolve(baseDir, value);
+
+  // v1 names the frontend build.distDir, v2 build.frontendDist.
+  const distField = config.get("build.frontendDist") !== undefined ? "build.frontendDist" : "build.distDir";
+  const dist = config.string(distField);
+  if (dist === undefined) {
+    config.fail("build.distDir", "(or v2's build.frontendDist) is required: the frontend folder");
+  }
+  if (/^[a-z]+:\/\//i.test(dist)) {
+    config.fail(
+      distField,
+      `is a URL (${dist}); dev-server URLs are not supported, give the built frontend folder`,
+    );
+  }
+
+  const patternField = config.get("app.security.pattern") !== undefined
+    ? "app.security.pattern"
+    : "tauri.pattern";
+  let pattern: Pattern = { use: "brownfield" };
+  const use = config.string(`${patternField}.use`);
+  if (use === "isolation") {
+    const dir = config.string(`${patternField}.options.dir`);
+    if (dir === undefined) {
+      config.fail(`${patternField}.options.dir`, "is required for the isolation pattern");
+    }
+    pattern = { use: "isolation", dir: path(dir) };
+  } else if (use !== undefined && use !== "brownfield") {
+    config.fail(`${patternField}.use`, `must be "isolation" or "brownfield", not "${use}"`);
+  }
+
+  const windowField = config.get("app.windows") !== undefined ? "app.windows.0" : "tauri.windows.0";
+  const name = config.string("productName", "package.productName") ?? "Airlock app";
+  const commands = config.string("airlock.commands");
+  const besideConfig = file ? join(dirname(file), "commands.ts") : null;
+  return {
+    file,
+    baseDir,
+    frontendDir: path(dist),
+    pattern,
+    app: {
+      name,
+      version: config.string("version", "package.version") ?? "0.0.0",
+      identifier: config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app",
+      title: config.string(`${windowField}.title`) ?? name,
+      width: config.positive(`${windowField}.width`) ?? 800,
+      height: config.positive(`${windowField}.height`) ?? 600,
+    },
+    limits: {
+      maxMessageBytes: config.positive("airlock.maxMessageBytes") ?? DEFAULT_LIMITS.maxMessageBytes,
+      hookTimeoutMs: config.positive("airlock.hookTimeoutMs") ?? DEFAULT_LIMITS.hookTimeoutMs,
+      readyTimeoutMs: config.positive("airlock.readyTimeoutMs") ?? DEFAULT_LIMITS.readyTimeoutMs,
+    },
+    commandsModule: commands !== undefined
+      ? path(commands)
+      : besideConfig && exists(besideConfig)
+      ? besideConfig
+      : null,
+    devtools: config.boolean("airlock.devtools") ?? false,
+  };
+}
+
+function exists(file: string): boolean {
+  try {
+    return Deno.statSync(file).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function requireDir(where: string, field: string, dir: string): Promise<void> {
+  try {
+    if ((await Deno.stat(dir)).isDirectory) return;
+  } catch { /* reported below */ }
+  throw new ConfigError(`${where}: ${field} points to ${dir}, which is not a folder`);
+}
+
+/** Reads, parses and checks a config; every folder it names must exist. */
+export async function loadConfig(source: string | Json, baseDir?: string): Promise<AppConfig> {
+  let config: AppConfig;
+  if (typeof source === "string") {
+    const file = resolve(source);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (error) {
+      throw new ConfigError(`cannot read config ${file}: ${(error as Error).message}`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
+    }
+    config = parseConfig(raw, file, dirname(file));
+  } else {
+    config = parseConfig(source, null, resolve(baseDir ?? Deno.cwd()));
+  }
+  const where = config.file ?? "<inline config>";
+  await requireDir(where, "the frontend folder (build.distDir / build.frontendDist)", config.frontendDir);
+  if (config.pattern.use === "isolation") {
+    await requireDir(where, "the isolation app folder (pattern.options.dir)", config.pattern.dir);
+  }
+  return config;
+}

@@ -1,0 +1,100 @@
+// Opening a sealed message: the only way anything a page sends can reach a command.
+// Order matters: cheap shape checks first (hostile input is mostly junk), then the session and replay
+// checks, then AES-GCM authentication, and only then is the replay number spent and the content trusted.
+import { base64ToBytes, envelopeAad } from "../isolation/seal.ts";
+import type { ReplayWindow } from "./replay.ts";
+
+/** A message refused by the core; the message says why and goes back to the caller. */
+export class RejectedMessage extends Error {
+  override name = "RejectedMessage";
+}
+
+export interface Invocation {
+  kind: "invoke";
+  id: number;
+  cmd: string;
+  payload: unknown;
+  options: unknown;
+}
+
+export interface OpenContext {
+  window: string;
+  sid: string;
+  key: CryptoKey;
+  replay: ReplayWindow;
+  maxMessageBytes: number;
+}
+
+const SID = /^[0-9a-f]{32}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RejectedMessage(`${what} is not valid JSON`);
+  }
+}
+
+export async function openEnvelope(wire: string, context: OpenContext): Promise<Invocation> {
+  if (wire.length > context.maxMessageBytes) {
+    throw new RejectedMessage(`message too large (${wire.length} bytes, limit ${context.maxMessageBytes})`);
+  }
+  const envelope = parseJson(wire, "message") as Record<string, unknown> | null;
+  if (typeof envelope !== "object" || envelope === null || !("ct" in envelope)) {
+    throw new RejectedMessage("message is not sealed by the isolation frame");
+  }
+  const { v, sid, seq, iv, ct } = envelope;
+  if (v !== 1) throw new RejectedMessage("unsupported envelope version");
+  if (typeof sid !== "string" || !SID.test(sid)) throw new RejectedMessage("malformed envelope: sid");
+  if (typeof seq !== "number") throw new RejectedMessage("malformed envelope: seq");
+  if (typeof iv !== "string" || iv.length !== 16 || !BASE64.test(iv)) {
+    throw new RejectedMessage("malformed envelope: iv");
+  }
+  if (typeof ct !== "string" || ct.length < 24 || ct.length % 4 !== 0 || !BASE64.test(ct)) {
+    throw new RejectedMessage("malformed envelope: ct");
+  }
+  if (sid !== context.sid) {
+    throw new RejectedMessage("message sealed for another session (stale key or forged)");
+  }
+  const replayProblem = context.replay.check(seq);
+  if (replayProblem) throw new RejectedMessage(replayProblem);
+
+  let plaintext: ArrayBuffer;
+  try {
+    plaintext = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: base64ToBytes(iv), additionalData: envelopeAad(context.window, sid, seq) },
+      context.key,
+      base64ToBytes(ct),
+    );
+  } catch {
+    throw new RejectedMessage(
+      "message failed authentication (tampered, or not sealed with this session's key)",
+    );
+  }
+  // Authenticated: only now may the number be spent (a replay racing the original loses here).
+  const raced = context.replay.check(seq);
+  if (raced) throw new RejectedMessage(raced);
+  context.replay.accept(seq);
+  return validateInvocation(parseJson(new TextDecoder().decode(plaintext), "sealed content"));
+}
+
+/** The core's own shape check of what it is about to act on, whoever sealed it. */
+export function validateInvocation(value: unknown): Invocation {
+  if (typeof value !== "object" || value === null) {
+    throw new RejectedMessage("sealed content is not an object");
+  }
+  const message = value as Record<string, unknown>;
+  if (message.kind !== "invoke") throw new RejectedMessage("unsupported message kind");
+  if (!Number.isSafeInteger(message.id)) throw new RejectedMessage("malformed message: id");
+  if (typeof message.cmd !== "string" || message.cmd === "" || message.cmd.length > 256) {
+    throw new RejectedMessage("malformed message: cmd");
+  }
+  return {
+    kind: "invoke",
+    id: message.id as number,
+    cmd: message.cmd,
+    payload: message.payload ?? null,
+    options: message.options ?? null,
+  };
+}

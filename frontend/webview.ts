@@ -1,0 +1,381 @@
+// A native window holding one WebKitWebView, driven from Deno.
+//
+// Assets come from in-process custom URI schemes (no loopback port), page → Deno messages arrive through a
+// script message handler registered in a named script world, and Deno → page goes through
+// webkit_web_view_call_async_javascript_function. The three C callbacks are created once per process and
+// never closed: GTK may still call them for a view that is being torn down, and a closed callback would
+// crash the process. They find their window through the id passed as user_data.
+import { cString, initGtk, type Libraries, readCString, takeCString, takeGError } from "./ffi.ts";
+import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
+
+export interface SchemeRequest {
+  scheme: string;
+  path: string;
+  uri: string;
+  method: string;
+  /** A request header, or null; the isolation scheme uses Origin / Sec-Fetch-Dest to tell who is asking. */
+  header(name: string): string | null;
+}
+
+export interface SchemeResponse {
+  status: number;
+  contentType: string;
+  body: Uint8Array;
+  headers?: Record<string, string>;
+}
+
+export interface UserScript {
+  source: string;
+  /** Script world name; omitted = the page's own (main) world. */
+  world?: string;
+}
+
+export interface WebviewOptions {
+  title: string;
+  width: number;
+  height: number;
+  /** scheme name → handler; each scheme is served in-process for this window only. */
+  schemes: Record<string, (request: SchemeRequest) => SchemeResponse | Promise<SchemeResponse>>;
+  /** Scripts injected into the top frame at document start, before any page script, in this order. */
+  userScripts: UserScript[];
+  /** The one channel from page to Deno: reachable only from scripts of `world`; the reply settles the
+   * page-side promise returned by postMessage. */
+  messageHandler: { name: string; world: string; onMessage: (text: string) => Promise<string> };
+  devtools?: boolean;
+  /** Copy the page's console messages to stdout (handy in dev, noise in tests). */
+  console?: boolean;
+}
+
+const WEBKIT_USER_CONTENT_INJECT_TOP_FRAME = 1;
+const WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START = 0;
+const SOUP_MESSAGE_HEADERS_RESPONSE = 1;
+const WEBKIT_LOAD_FINISHED = 3;
+
+const windows = new Map<number, Webview>();
+let nextWindowId = 1;
+let nextEvaluationId = 1;
+
+type CallbackHub = {
+  scheme: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer"]; result: "void" }>;
+  message: Deno.UnsafeCallback<
+    { parameters: ["pointer", "pointer", "pointer", "pointer"]; result: "i32" }
+  >;
+  evaluated: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "void" }>;
+  destroyed: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer"]; result: "void" }>;
+  loadChanged: Deno.UnsafeCallback<{ parameters: ["pointer", "u32", "pointer"]; result: "void" }>;
+};
+let hub: CallbackHub | null = null;
+
+const idOf = (userData: Deno.PointerValue) => Number(Deno.UnsafePointer.value(userData));
+const idPointer = (id: number) => Deno.UnsafePointer.create(BigInt(id));
+
+function callbacks(): CallbackHub {
+  if (hub) return hub;
+  hub = {
+    scheme: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer"], result: "void" } as const,
+      (request, userData) => windows.get(idOf(userData))?.serve(request),
+    ),
+    message: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer", "pointer", "pointer"], result: "i32" } as const,
+      (_manager, value, reply, userData) => {
+        const window = windows.get(idOf(userData));
+        if (!window) return 0;
+        window.receive(value, reply);
+        return 1;
+      },
+    ),
+    evaluated: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer", "pointer"], result: "void" } as const,
+      (source, result, userData) => settleEvaluation(source, result, idOf(userData)),
+    ),
+    destroyed: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer"], result: "void" } as const,
+      (_widget, userData) => windows.get(idOf(userData))?.onDestroyed(),
+    ),
+    loadChanged: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "u32", "pointer"], result: "void" } as const,
+      (_view, event, userData) => {
+        if (event === WEBKIT_LOAD_FINISHED) windows.get(idOf(userData))?.onLoadFinished();
+      },
+    ),
+  };
+  return hub;
+}
+
+const evaluations = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+function settleEvaluation(view: Deno.PointerValue, result: Deno.PointerValue, id: number) {
+  const pending = evaluations.get(id);
+  evaluations.delete(id);
+  const { webkit, jsc, gobject } = initGtk();
+  const errorOut = new BigUint64Array(1);
+  const value = webkit.webkit_web_view_call_async_javascript_function_finish(view, result, errorOut);
+  const error = takeGError(errorOut);
+  if (!pending) {
+    if (value) gobject.g_object_unref(value);
+    return;
+  }
+  if (error !== null || value === null) {
+    pending.reject(new Error(`evaluate failed: ${error ?? "no value"}`));
+    return;
+  }
+  const json = takeCString(jsc.jsc_value_to_json(value, 0));
+  gobject.g_object_unref(value);
+  pending.resolve(json === null ? undefined : JSON.parse(json));
+}
+
+const AsyncFunction = (async () => {}).constructor as new (body: string) => unknown;
+
+/** Wraps js as an async function body: an expression is returned, statements run as they are. */
+function asFunctionBody(js: string): string {
+  try {
+    new AsyncFunction(`return (${js}\n);`); // parse only, never run here
+    return `return await (${js}\n);`;
+  } catch {
+    return js;
+  }
+}
+
+export class Webview {
+  readonly id = nextWindowId++;
+  /** Settles when the window is gone, whether the user closed it or close() was called. */
+  readonly closed: Promise<void>;
+  #lib: Libraries;
+  #options: WebviewOptions;
+  #window: Deno.PointerValue;
+  #view: Deno.PointerValue;
+  #context: Deno.PointerValue;
+  #signals: { instance: Deno.PointerValue; handler: bigint }[] = [];
+  #alive = true;
+  #markClosed!: () => void;
+  #loadWaiters: (() => void)[] = [];
+
+  constructor(options: WebviewOptions) {
+    const lib = initGtk();
+    const { gtk, webkit } = lib;
+    this.#lib = lib;
+    this.#options = options;
+    this.closed = new Promise((resolve) => this.#markClosed = resolve);
+    const hub = callbacks();
+    windows.set(this.id, this);
+    holdLoop();
+
+    // A context per window: its schemes answer for this window alone.
+    this.#context = webkit.webkit_web_context_new();
+    const security = webkit.webkit_web_context_get_security_manager(this.#context);
+    for (const scheme of Object.keys(options.schemes)) {
+      webkit.webkit_web_context_register_uri_scheme(
+        this.#context,
+        cString(scheme),
+        hub.scheme.pointer,
+        idPointer(this.id),
+        null,
+      );
+      webkit.webkit_security_manager_register_uri_scheme_as_secure(security, cString(scheme));
+    }
+
+    this.#view = webkit.webkit_web_view_new_with_context(this.#context);
+    const settings = webkit.webkit_web_view_get_settings(this.#view);
+    webkit.webkit_settings_set_enable_developer_extras(settings, options.devtools ? 1 : 0);
+    webkit.webkit_settings_set_enable_write_console_messages_to_stdout(settings, options.console ? 1 : 0);
+
+    const manager = webkit.webkit_web_view_get_user_content_manager(this.#view);
+    for (const script of options.userScripts) {
+      const handle = script.world
+        ? webkit.webkit_user_script_new_for_world(
+          cString(script.source),
+          WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+          WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START,
+          cString(script.world),
+          null,
+          null,
+        )
+        : webkit.webkit_user_script_new(
+          cString(script.source),
+          WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+          WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START,
+          null,
+          null,
+        );
+      webkit.webkit_user_content_manager_add_script(manager, handle);
+      webkit.webkit_user_script_unref(handle);
+    }
+    const { name, world } = options.messageHandler;
+    // Registered in a named world only: page scripts (main world) and subframes never see this handler.
+    if (
+      !webkit.webkit_user_content_manager_register_script_message_handler_with_reply(
+        manager,
+        cString(name),
+        cString(world),
+      )
+    ) throw new Error(`could not register the script message handler ${name}`);
+    this.#connect(manager, `script-message-with-reply-received::${name}`, hub.message);
+    this.#connect(this.#view, "load-changed", hub.loadChanged);
+
+    this.#window = gtk.gtk_window_new(0);
+    gtk.gtk_window_set_title(this.#window, cString(options.title));
+    gtk.gtk_window_set_default_size(this.#window, options.width, options.height);
+    gtk.gtk_container_add(this.#window, this.#view);
+    this.#connect(this.#window, "destroy", hub.destroyed);
+    gtk.gtk_widget_show_all(this.#window);
+    wakeLoop();
+  }
+
+  #connect(instance: Deno.PointerValue, signal: string, callback: { pointer: Deno.PointerObject }) {
+    const { gobject } = this.#lib;
+    const handler = gobject.g_signal_connect_data(
+      instance,
+      cString(signal),
+      callback.pointer,
+      idPointer(this.id),
+      null,
+      0,
+    );
+    this.#signals.push({ instance, handler });
+  }
+
+  /** Loads uri; settles when the load has finished (or the window closed meanwhile). */
+  load(uri: string): Promise<void> {
+    if (!this.#alive) return Promise.reject(new Error("the window is closed"));
+    const finished = this.#nextLoad();
+    this.#lib.webkit.webkit_web_view_load_uri(this.#view, cString(uri));
+    wakeLoop();
+    return finished;
+  }
+
+  reload(): Promise<void> {
+    if (!this.#alive) return Promise.reject(new Error("the window is closed"));
+    const finished = this.#nextLoad();
+    this.#lib.webkit.webkit_web_view_reload(this.#view);
+    wakeLoop();
+    return finished;
+  }
+
+  #nextLoad(): Promise<void> {
+    return new Promise((resolve) => this.#loadWaiters.push(resolve));
+  }
+
+  /** @internal */
+  onLoadFinished(): void {
+    for (const resolve of this.#loadWaiters.splice(0)) resolve();
+  }
+
+  /** Runs js (an expression or statements; `await` allowed) in the top frame and returns its JSON value. */
+  evaluate(js: string, world?: string): Promise<unknown> {
+    if (!this.#alive) return Promise.reject(new Error("the window is closed"));
+    const id = nextEvaluationId++;
+    const body = cString(asFunctionBody(js));
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    evaluations.set(id, { resolve, reject });
+    this.#lib.webkit.webkit_web_view_call_async_javascript_function(
+      this.#view,
+      body,
+      -1n,
+      null,
+      world ? cString(world) : null,
+      null,
+      null,
+      callbacks().evaluated.pointer,
+      idPointer(id),
+    );
+    wakeLoop();
+    return promise;
+  }
+
+  /** Destroys the window and waits until GTK has let go of it. */
+  async close(): Promise<void> {
+    if (this.#alive) {
+      this.#lib.gtk.gtk_widget_destroy(this.#window);
+      wakeLoop();
+    }
+    await this.closed;
+  }
+
+  /** @internal called from the destroy signal, by close() or by the user closing the window. */
+  onDestroyed(): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    const { gobject } = this.#lib;
+    for (const { instance, handler } of this.#signals.splice(0)) {
+      // The window's own handler goes with it; the others must be cut by hand.
+      if (instance !== this.#window) gobject.g_signal_handler_disconnect(instance, handler);
+    }
+    gobject.g_object_unref(this.#context);
+    windows.delete(this.id);
+    this.onLoadFinished();
+    // Leave the dispatch that called us before stopping the loop.
+    queueMicrotask(async () => {
+      await releaseLoop();
+      this.#markClosed();
+    });
+  }
+
+  /** @internal a custom-scheme request for this window; answered asynchronously. */
+  serve(request: Deno.PointerValue): void {
+    const { webkit, gobject, soup } = this.#lib;
+    const headers = webkit.webkit_uri_scheme_request_get_http_headers(request);
+    const scheme = readCString(webkit.webkit_uri_scheme_request_get_scheme(request)) ?? "";
+    const parsed: SchemeRequest = {
+      scheme,
+      path: readCString(webkit.webkit_uri_scheme_request_get_path(request)) ?? "/",
+      uri: readCString(webkit.webkit_uri_scheme_request_get_uri(request)) ?? "",
+      method: readCString(webkit.webkit_uri_scheme_request_get_http_method(request)) ?? "GET",
+      header: (name) =>
+        headers ? readCString(soup.soup_message_headers_get_one(headers, cString(name))) : null,
+    };
+    const handler = this.#options.schemes[scheme];
+    gobject.g_object_ref(request);
+    Promise.resolve()
+      .then(() => handler(parsed))
+      .catch((error): SchemeResponse => {
+        console.error(`airlock: ${parsed.uri}: ${(error as Error).message}`);
+        return { status: 500, contentType: "text/plain", body: new TextEncoder().encode("internal error") };
+      })
+      .then((response) => {
+        this.#finish(request, response);
+        gobject.g_object_unref(request);
+        wakeLoop();
+      });
+  }
+
+  #finish(request: Deno.PointerValue, response: SchemeResponse) {
+    const { glib, gio, gobject, soup, webkit } = this.#lib;
+    const bytes = glib.g_bytes_new(response.body, BigInt(response.body.byteLength));
+    const stream = gio.g_memory_input_stream_new_from_bytes(bytes);
+    glib.g_bytes_unref(bytes);
+    const answer = webkit.webkit_uri_scheme_response_new(stream, BigInt(response.body.byteLength));
+    webkit.webkit_uri_scheme_response_set_content_type(answer, cString(response.contentType));
+    webkit.webkit_uri_scheme_response_set_status(answer, response.status, null);
+    const headers = soup.soup_message_headers_new(SOUP_MESSAGE_HEADERS_RESPONSE);
+    for (const [name, value] of Object.entries(response.headers ?? {})) {
+      soup.soup_message_headers_append(headers, cString(name), cString(value));
+    }
+    webkit.webkit_uri_scheme_response_set_http_headers(answer, headers); // takes ownership
+    webkit.webkit_uri_scheme_request_finish_with_response(request, answer);
+    gobject.g_object_unref(answer);
+    gobject.g_object_unref(stream);
+  }
+
+  /** @internal a message from the handler's world; the reply settles the sender's promise. */
+  receive(value: Deno.PointerValue, reply: Deno.PointerValue): void {
+    const { webkit, jsc, gobject } = this.#lib;
+    const text = jsc.jsc_value_is_string(value) ? takeCString(jsc.jsc_value_to_string(value)) : null;
+    const context = jsc.jsc_value_get_context(value);
+    webkit.webkit_script_message_reply_ref(reply);
+    gobject.g_object_ref(context); // the JS context must outlive this signal for the async reply
+    const answered = text === null
+      ? Promise.resolve(JSON.stringify({ ok: false, error: "the core accepts only string messages" }))
+      : this.#options.messageHandler.onMessage(text).catch((error) =>
+        JSON.stringify({ ok: false, error: `internal error: ${(error as Error).message}` })
+      );
+    answered.then((answer) => {
+      const result = jsc.jsc_value_new_string(context, cString(answer));
+      webkit.webkit_script_message_reply_return_value(reply, result);
+      gobject.g_object_unref(result);
+      webkit.webkit_script_message_reply_unref(reply);
+      gobject.g_object_unref(context);
+      wakeLoop();
+    });
+  }
+}

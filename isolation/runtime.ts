@@ -1,0 +1,105 @@
+// The isolation runtime: the first script of the sandboxed iframe document, ahead of the developer's
+// isolation app. It holds the session key, runs every call from the main frame through
+// window.__TAURI_ISOLATION_HOOK__, and seals what the hook returns for the core.
+import { sealSource } from "./seal.ts";
+
+export interface RuntimeConfig {
+  /** Raw AES-256 key, base64; imported non-extractable, then dropped from this script's memory. */
+  key: string;
+  sid: string;
+  window: string;
+  /** The only origin allowed to send calls and receive sealed messages: the app's main frame. */
+  appOrigin: string;
+}
+
+/** The iframe's view of the browser; Deno's type library has no DOM. */
+interface IsolationGlobals {
+  parent: { postMessage(data: unknown, targetOrigin: string): void };
+  document: {
+    readyState: string;
+    currentScript: { remove(): void } | null;
+    addEventListener(type: string, listener: () => void, options?: { once: boolean }): void;
+  };
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  __TAURI_ISOLATION_HOOK__?: (message: unknown, context: { window: string }) => unknown;
+}
+
+// Provided next to runtimeMain in the iframe document (see runtimeScript).
+declare function base64ToBytes(text: string): Uint8Array<ArrayBuffer>;
+declare function sealEnvelope(
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  seq: number,
+  plaintext: string,
+): Promise<string>;
+
+/** Runs inside the iframe. Self-contained: it is shipped as source text. */
+function runtimeMain(config: RuntimeConfig): void {
+  const page = globalThis as unknown as IsolationGlobals;
+  const { parent, document } = page;
+  const { sid, window: windowLabel, appOrigin } = config;
+  // Take what we rely on before the isolation app's scripts run and could replace it.
+  const stringify = JSON.stringify;
+  const post = (data: unknown) => parent.postMessage(data, appOrigin);
+  document.currentScript?.remove(); // the key literal leaves the DOM with this script
+  const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, ["encrypt"]);
+  config.key = "";
+  let seq = 0;
+
+  const checkHookOutput = (out: unknown): { cmd: string; payload: unknown; options: unknown } => {
+    if (out === null || out === undefined) throw new Error("the isolation hook returned nothing");
+    if (typeof out !== "object") {
+      throw new Error(`the isolation hook returned a ${typeof out}, not a message`);
+    }
+    const message = out as { cmd?: unknown; payload?: unknown; options?: unknown };
+    if (typeof message.cmd !== "string" || message.cmd === "") {
+      throw new Error("the isolation hook returned a message without a command name (cmd)");
+    }
+    return { cmd: message.cmd, payload: message.payload ?? null, options: message.options ?? null };
+  };
+
+  page.addEventListener("message", async (event: MessageEvent) => {
+    // Only the parent may call: not a sibling frame, not a forged event.
+    if (!event.isTrusted || event.source !== (parent as unknown) || event.origin !== appOrigin) return;
+    const data = event.data as { airlock?: unknown; id?: unknown; message?: unknown } | null;
+    if (!data || data.airlock !== "call" || typeof data.id !== "number") return;
+    const id = data.id;
+    try {
+      const hook = page.__TAURI_ISOLATION_HOOK__;
+      if (typeof hook !== "function") {
+        throw new Error("the isolation app defines no window.__TAURI_ISOLATION_HOOK__ function");
+      }
+      let out: unknown;
+      try {
+        out = await hook(data.message, { window: windowLabel });
+      } catch (error) {
+        throw new Error(`isolation hook refused the call: ${(error as Error)?.message ?? String(error)}`);
+      }
+      const { cmd, payload, options } = checkHookOutput(out);
+      let plaintext: string;
+      try {
+        plaintext = stringify({ kind: "invoke", id, cmd, payload, options });
+      } catch (error) {
+        throw new Error(`the call's arguments cannot be serialised: ${(error as Error).message}`);
+      }
+      const envelope = await sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
+      post({ airlock: "sealed", id, envelope });
+    } catch (error) {
+      post({ airlock: "refused", id, error: (error as Error)?.message ?? String(error) });
+    }
+  });
+
+  // Ready once the key is imported and the isolation app's scripts have all run (they define the hook).
+  const announce = () => key.then(() => post({ airlock: "ready" }));
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", announce, { once: true });
+  } else announce();
+}
+
+/** The runtime as the inline script text for one iframe document. */
+export function runtimeScript(config: RuntimeConfig): string {
+  // Escaping '<' keeps a window label from closing the inline <script> early.
+  const literal = JSON.stringify(config).replaceAll("<", "\\u003c");
+  return `"use strict";(() => {\n${sealSource()}\n${runtimeMain}\nruntimeMain(${literal});\n})();`;
+}

@@ -1,0 +1,6 @@
+// Airlock's public module: what an app, a test or an outside harness needs.
+export { APP_ORIGIN, type AppHandle, launch, type LaunchOptions } from "./core/app.ts";
+export { type AppConfig, ConfigError, loadConfig } from "./core/config.ts";
+export type { CommandContext, CommandHandler, Commands } from "./core/router.ts";
+export { NativeUnavailableError } from "./frontend/ffi.ts";
+export { IsolationBuildError } from "./build/isolation.ts";

@@ -1,0 +1,148 @@
+// Unit tests of the key, the seal (the iframe's code) and the core's open/validate path.
+import assert from "node:assert/strict";
+import { createSessionKey } from "../core/key.ts";
+import { type OpenContext, openEnvelope, RejectedMessage } from "../core/envelope.ts";
+import { ReplayWindow } from "../core/replay.ts";
+import { base64ToBytes, bytesToBase64, sealEnvelope } from "../isolation/seal.ts";
+
+async function session() {
+  const key = await createSessionKey();
+  // What the iframe gets: the raw key, imported encrypt-only.
+  const sealKey = await crypto.subtle.importKey("raw", base64ToBytes(key.rawBase64), "AES-GCM", false, [
+    "encrypt",
+  ]);
+  const context: OpenContext = {
+    window: "main",
+    sid: key.sid,
+    key: key.key,
+    replay: new ReplayWindow(),
+    maxMessageBytes: 1 << 20,
+  };
+  let seq = 0;
+  const seal = (body: unknown, overrides: { window?: string; seq?: number } = {}) =>
+    sealEnvelope(sealKey, overrides.window ?? "main", key.sid, overrides.seq ?? ++seq, JSON.stringify(body));
+  return { key, context, seal };
+}
+
+const invoke = (cmd: string, payload: unknown = {}) => ({
+  kind: "invoke",
+  id: 7,
+  cmd,
+  payload,
+  options: null,
+});
+
+async function rejects(promise: Promise<unknown>, pattern: RegExp) {
+  await assert.rejects(promise, (error: Error) => {
+    assert.ok(error instanceof RejectedMessage, `expected RejectedMessage, got ${error}`);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("key: 256-bit, non-extractable, decrypt-only, fresh each time", async () => {
+  const a = await createSessionKey();
+  const b = await createSessionKey();
+  assert.equal(base64ToBytes(a.rawBase64).length, 32);
+  assert.equal(a.key.extractable, false);
+  assert.deepEqual(a.key.usages, ["decrypt"]);
+  assert.notEqual(a.rawBase64, b.rawBase64);
+  assert.notEqual(a.sid, b.sid);
+  assert.match(a.sid, /^[0-9a-f]{32}$/);
+  await assert.rejects(crypto.subtle.exportKey("raw", a.key));
+});
+
+Deno.test("seal → open round trip gives back the call", async () => {
+  const { context, seal } = await session();
+  const call = await openEnvelope(await seal(invoke("greet", { name: "Ada" })), context);
+  assert.deepEqual(call, invoke("greet", { name: "Ada" }));
+});
+
+Deno.test("seal uses a fresh nonce every time", async () => {
+  const { seal } = await session();
+  const a = JSON.parse(await seal(invoke("x")));
+  const b = JSON.parse(await seal(invoke("x")));
+  assert.notEqual(a.iv, b.iv);
+  assert.equal(base64ToBytes(a.iv).length, 12);
+});
+
+Deno.test("open rejects an unsealed message", async () => {
+  const { context } = await session();
+  await rejects(openEnvelope(JSON.stringify(invoke("greet")), context), /not sealed/);
+  await rejects(openEnvelope("not json", context), /not valid JSON/);
+  await rejects(openEnvelope("", context), /not valid JSON/);
+});
+
+Deno.test("open rejects a tampered ciphertext, iv, seq or window", async () => {
+  const { context, seal } = await session();
+  const wire = JSON.parse(await seal(invoke("greet")));
+  const ct = base64ToBytes(wire.ct);
+  ct[3] ^= 1;
+  await rejects(openEnvelope(JSON.stringify({ ...wire, ct: bytesToBase64(ct) }), context), /authentication/);
+  const iv = base64ToBytes(wire.iv);
+  iv[0] ^= 0x80;
+  await rejects(openEnvelope(JSON.stringify({ ...wire, iv: bytesToBase64(iv) }), context), /authentication/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, seq: wire.seq + 5 }), context), /authentication/);
+  // Sealed for another window: the AAD differs.
+  const other = await seal(invoke("greet"), { window: "settings" });
+  await rejects(openEnvelope(other, context), /authentication/);
+  // The honest message still opens afterwards: failed attempts spend no sequence number.
+  assert.equal((await openEnvelope(JSON.stringify(wire), context)).cmd, "greet");
+});
+
+Deno.test("open rejects a replay and a message older than the window, tolerates reordering", async () => {
+  const { context, seal } = await session();
+  const first = await seal(invoke("a"));
+  const second = await seal(invoke("b"));
+  assert.equal((await openEnvelope(second, context)).cmd, "b");
+  assert.equal((await openEnvelope(first, context)).cmd, "a"); // arrived late: fine
+  await rejects(openEnvelope(first, context), /replayed/);
+  await rejects(openEnvelope(second, context), /replayed/);
+  const old = await seal(invoke("old"), { seq: 3 });
+  await openEnvelope(await seal(invoke("far"), { seq: 500 }), context);
+  await rejects(openEnvelope(old, context), /too old/);
+});
+
+Deno.test("open rejects another session's key", async () => {
+  const a = await session();
+  const b = await session();
+  await rejects(openEnvelope(await b.seal(invoke("x")), a.context), /another session/);
+  // Same sid forged onto another key's ciphertext: authentication fails.
+  const forged = JSON.parse(await b.seal(invoke("x")));
+  await rejects(openEnvelope(JSON.stringify({ ...forged, sid: a.key.sid }), a.context), /authentication/);
+});
+
+Deno.test("open rejects oversized and malformed envelopes before decrypting", async () => {
+  const { context, seal } = await session();
+  const wire = JSON.parse(await seal(invoke("x")));
+  await rejects(openEnvelope("x".repeat(context.maxMessageBytes + 1), context), /too large/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, v: 2 }), context), /version/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, sid: "zz" }), context), /sid/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, seq: "1" }), context), /seq/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, seq: -1 }), context), /sequence/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, iv: "short" }), context), /iv/);
+  await rejects(openEnvelope(JSON.stringify({ ...wire, ct: "!!!!" }), context), /ct/);
+});
+
+Deno.test("open checks the unsealed content's shape", async () => {
+  const { context, seal } = await session();
+  await rejects(openEnvelope(await seal("just a string"), context), /not an object/);
+  await rejects(openEnvelope(await seal({ ...invoke("x"), kind: "event" }), context), /kind/);
+  await rejects(openEnvelope(await seal({ ...invoke("x"), id: "1" }), context), /id/);
+  await rejects(openEnvelope(await seal({ ...invoke(""), cmd: "" }), context), /cmd/);
+});
+
+Deno.test("replay window: each number once, window slides", () => {
+  const window = new ReplayWindow(8);
+  for (const seq of [1, 2, 5, 3]) {
+    assert.equal(window.check(seq), null);
+    window.accept(seq);
+  }
+  assert.match(window.check(2)!, /replayed/);
+  assert.equal(window.check(4), null);
+  window.accept(20);
+  assert.match(window.check(12)!, /too old/);
+  assert.equal(window.check(13), null);
+  assert.match(window.check(0)!, /invalid/);
+  assert.match(window.check(1.5)!, /invalid/);
+});

@@ -1,0 +1,48 @@
+// Throwaway apps on disk for end-to-end tests: a frontend folder, an isolation app and a Tauri-shaped config.
+import { join } from "node:path";
+
+/** The seed's own example isolation app, unchanged. */
+export const SEED_HOOK = `window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+  console.log("hook", payload);
+  return payload;
+};`;
+
+export interface FixtureOptions {
+  /** Source of the isolation app's index.js; null for the brownfield pattern. */
+  hook?: string | null;
+  /** Extra files for the frontend folder (path → content). */
+  frontend?: Record<string, string>;
+}
+
+/** Writes an app laid out like a Tauri project and returns its config file's path. */
+export async function makeApp(options: FixtureOptions = {}): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "airlock-app-" });
+  await Deno.mkdir(join(root, "dist"));
+  await Deno.mkdir(join(root, "src-tauri"));
+  const files: Record<string, string> = {
+    "index.html": `<!doctype html><meta charset="utf-8"><title>fixture</title><p id="hello">fixture app</p>`,
+    ...options.frontend,
+  };
+  for (const [name, content] of Object.entries(files)) {
+    await Deno.writeTextFile(join(root, "dist", name), content);
+  }
+  const hook = options.hook === undefined ? SEED_HOOK : options.hook;
+  const config: Record<string, unknown> = { build: { distDir: "../dist" } };
+  if (hook !== null) {
+    await Deno.mkdir(join(root, "dist-isolation"));
+    await Deno.writeTextFile(join(root, "dist-isolation", "index.html"), `<script src="index.js"></script>`);
+    await Deno.writeTextFile(join(root, "dist-isolation", "index.js"), hook);
+    config.tauri = { pattern: { use: "isolation", options: { dir: "../dist-isolation" } } };
+  }
+  const file = join(root, "src-tauri", "tauri.conf.json");
+  await Deno.writeTextFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** JS for evaluate(): runs an invoke and reports how it settled, so a rejection is a value to assert on. */
+export function settle(call: string): string {
+  return `(async () => {
+    try { return { ok: true, value: await ${call} }; }
+    catch (error) { return { ok: false, error: String(error && error.message || error) }; }
+  })()`;
+}

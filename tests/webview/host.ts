@@ -1,0 +1,84 @@
+// The host process itself: no debugger port, clear one-line errors from the CLI.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { launch } from "../../mod.ts";
+import { makeApp } from "../fixture.ts";
+
+const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+const INSPECTOR_PORT = 9229;
+
+function listeningPorts(): number[] {
+  const ports: number[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(table);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === "0A") ports.push(parseInt(fields[1].split(":")[1], 16)); // 0A = LISTEN
+    }
+  }
+  return ports;
+}
+
+function airlock(args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output().then((out) => ({
+    code: out.code,
+    stderr: new TextDecoder().decode(out.stderr),
+  }));
+}
+
+Deno.test("the app never opens Deno's inspector, even while JavaScriptCore collects garbage", async () => {
+  assert.ok(!listeningPorts().includes(INSPECTOR_PORT), "something already listens on 9229");
+  const app = await launch({ config: await makeApp(), commands: { echo: (args) => args } });
+  try {
+    // Thousands of replies create JSC values in this process; the page churns its own heap as well.
+    await app.evaluate(`(async () => {
+      for (let round = 0; round < 20; round++) {
+        const junk = Array.from({ length: 20000 }, (_, i) => ({ i, s: "x".repeat(20) }));
+        await Promise.all(Array.from({ length: 100 }, (_, i) => window.__TAURI__.core.invoke("echo", { i, n: junk.length })));
+      }
+    })()`);
+    assert.equal(Deno.env.get("JSC_SIGNAL_FOR_GC"), "30");
+    assert.ok(!listeningPorts().includes(INSPECTOR_PORT), "a debugger port was opened");
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("without a display the CLI says to use xvfb-run, in one line", async () => {
+  const { code, stderr } = await airlock(["dev", "--config", await makeApp()], {
+    DISPLAY: "",
+    WAYLAND_DISPLAY: "",
+  });
+  assert.equal(code, 1);
+  assert.match(stderr, /cannot open a display.*xvfb-run -a/);
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
+});
+
+Deno.test("a bad config or isolation app is one clear error line, not a stack trace", async () => {
+  const dir = await Deno.makeTempDir();
+  const badConfig = `${dir}/tauri.conf.json`;
+  await Deno.writeTextFile(badConfig, JSON.stringify({ build: { distDir: 42 } }));
+  const bad = await airlock(["dev", "--config", badConfig]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /tauri\.conf\.json.*build\.distDir/);
+
+  const noHook = await makeApp({ hook: "console.log('forgot the hook')" });
+  const built = await airlock(["dev", "--config", noHook]);
+  assert.equal(built.code, 1);
+  assert.match(built.stderr, /__TAURI_ISOLATION_HOOK__/);
+  assert.doesNotMatch(built.stderr, /\n\s+at /);
+
+  const usage = await airlock(["serve"]);
+  assert.equal(usage.code, 1);
+  assert.match(usage.stderr, /usage: main\.ts dev --config/);
+});

@@ -1,0 +1,238 @@
+// End to end through a real WebKitGTK webview (under Xvfb in CI): page → isolation hook → AES-GCM → core →
+// page. Nothing here is simulated.
+import assert from "node:assert/strict";
+import { launch } from "../../mod.ts";
+import type { CommandContext } from "../../mod.ts";
+import { makeApp, settle } from "../fixture.ts";
+
+const INVOKE = "window.__TAURI__.core.invoke";
+
+function recorder() {
+  const seen: { cmd: string; args: unknown; window: string }[] = [];
+  const record = (cmd: string) => (args: unknown, context: CommandContext) => {
+    seen.push({ cmd, args, window: context.window });
+    return args;
+  };
+  return { seen, commands: { echo: record("echo"), other: record("other") } };
+}
+
+Deno.test("the seed's example isolation app: invoke round trip through hook, seal and core", async () => {
+  const { seen, commands } = recorder();
+  const app = await launch({ config: await makeApp(), commands });
+  try {
+    const result = await app.evaluate(settle(`${INVOKE}("echo", { text: "hi", n: [1, 2] })`));
+    assert.deepEqual(result, { ok: true, value: { text: "hi", n: [1, 2] } });
+    // Airlock's own global is the same invoke.
+    assert.deepEqual(await app.evaluate(`window.airlock.invoke("echo", { via: "airlock" })`), {
+      via: "airlock",
+    });
+    assert.deepEqual(seen.map((s) => s.cmd), ["echo", "echo"]);
+    assert.equal(seen[0].window, "main");
+    // Many calls in flight at once all settle, each with its own answer.
+    const many = await app.evaluate(
+      `Promise.all(Array.from({ length: 50 }, (_, i) => ${INVOKE}("echo", { i })))`,
+    ) as { i: number }[];
+    assert.deepEqual(many.map((x) => x.i), Array.from({ length: 50 }, (_, i) => i));
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("a hook that rewrites the arguments: the core sees the rewrite", async () => {
+  const { seen, commands } = recorder();
+  const hook = `window.__TAURI_ISOLATION_HOOK__ = async (message) => {
+    await new Promise((r) => setTimeout(r, 5)); // async hooks are awaited
+    return { ...message, payload: { ...message.payload, path: "safe.txt", checkedBy: "hook" } };
+  };`;
+  const app = await launch({ config: await makeApp({ hook }), commands });
+  try {
+    const result = await app.evaluate(settle(`${INVOKE}("echo", { path: "../../etc/passwd" })`));
+    assert.deepEqual(result, { ok: true, value: { path: "safe.txt", checkedBy: "hook" } });
+    assert.deepEqual(seen[0].args, { path: "safe.txt", checkedBy: "hook" });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("a hook that throws: the caller's promise rejects with the hook's message, the core sees nothing", async () => {
+  const { seen, commands } = recorder();
+  const hook = `window.__TAURI_ISOLATION_HOOK__ = (message) => {
+    if (message.cmd === "other") throw new Error("other is not allowed here");
+    return message;
+  };`;
+  const app = await launch({ config: await makeApp({ hook }), commands });
+  try {
+    const refused = await app.evaluate(settle(`${INVOKE}("other", {})`)) as { ok: boolean; error: string };
+    assert.equal(refused.ok, false);
+    assert.match(refused.error, /other is not allowed here/);
+    assert.deepEqual(seen, []);
+    // The app keeps serving honest calls.
+    assert.deepEqual(await app.evaluate(settle(`${INVOKE}("echo", { fine: true })`)), {
+      ok: true,
+      value: { fine: true },
+    });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("a hook that returns nothing or a malformed message: the caller learns why", async () => {
+  const hook = `window.__TAURI_ISOLATION_HOOK__ = (message) =>
+    message.payload.mode === "nothing" ? undefined : { ...message, cmd: 42 };`;
+  const app = await launch({ config: await makeApp({ hook }), commands: recorder().commands });
+  try {
+    const nothing = await app.evaluate(settle(`${INVOKE}("echo", { mode: "nothing" })`)) as { error: string };
+    assert.match(nothing.error, /returned nothing/);
+    const malformed = await app.evaluate(settle(`${INVOKE}("echo", { mode: "bad" })`)) as { error: string };
+    assert.match(malformed.error, /without a command name/);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("command errors, unknown commands and async commands settle the caller's promise", async () => {
+  const app = await launch({
+    config: await makeApp(),
+    commands: {
+      fail: () => {
+        throw new Error("disk on fire");
+      },
+      // An async command finishing on a Deno timer and a file read while the window is open.
+      slow: async () => {
+        await new Promise((done) => setTimeout(done, 50));
+        return (await Deno.readTextFile(new URL(import.meta.url))).length > 0;
+      },
+      cyclic: () => {
+        const value: Record<string, unknown> = {};
+        value.self = value;
+        return value;
+      },
+    },
+  });
+  try {
+    assert.deepEqual(await app.evaluate(settle(`${INVOKE}("fail")`)), { ok: false, error: "disk on fire" });
+    assert.deepEqual(await app.evaluate(settle(`${INVOKE}("nope")`)), {
+      ok: false,
+      error: "unknown command: nope",
+    });
+    assert.deepEqual(await app.evaluate(settle(`${INVOKE}("slow")`)), { ok: true, value: true });
+    const cyclic = await app.evaluate(settle(`${INVOKE}("cyclic")`)) as { error: string };
+    assert.match(cyclic.error, /cannot be sent to the page/);
+    const badName = await app.evaluate(settle(`${INVOKE}(42)`)) as { error: string };
+    assert.match(badName.error, /command name must be a non-empty string/);
+    // Prototype names are not commands.
+    assert.deepEqual(await app.evaluate(settle(`${INVOKE}("constructor")`)), {
+      ok: false,
+      error: "unknown command: constructor",
+    });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("an unsealed message posted straight to the core is rejected, and pages cannot even post one", async () => {
+  const { seen, commands } = recorder();
+  const app = await launch({ config: await makeApp(), commands });
+  try {
+    // The page's own world has no route to the core's message handler at all.
+    assert.equal(await app.evaluate(`typeof window.webkit?.messageHandlers?.airlockCore`), "undefined");
+    // From the bridge's own world (as if a page had broken out), unsealed and forged messages fail.
+    const post = (body: string) =>
+      app.evaluate(`window.webkit.messageHandlers.airlockCore.postMessage(${JSON.stringify(body)})`, {
+        world: "airlock",
+      }).then((text) => JSON.parse(text as string));
+    const plain = await post(JSON.stringify({ kind: "invoke", id: 1, cmd: "echo", payload: { x: 1 } }));
+    assert.equal(plain.ok, false);
+    assert.match(plain.error, /rejected by the core: message is not sealed/);
+    const brownfieldStyle = await post(JSON.stringify({ plain: true, id: 1, message: { cmd: "echo" } }));
+    assert.match(brownfieldStyle.error, /not sealed/);
+    const forged = await post(
+      JSON.stringify({ v: 1, sid: "0".repeat(32), seq: 1, iv: "A".repeat(16), ct: "A".repeat(32) }),
+    );
+    assert.match(forged.error, /another session/);
+    const empty = await post("");
+    assert.match(empty.error, /not valid JSON/);
+    assert.deepEqual(seen, []);
+    assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { still: "works" })`), { still: "works" });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("the main frame cannot read the isolation key: not by fetch, DOM, iframe src or performance", async () => {
+  const app = await launch({ config: await makeApp(), commands: recorder().commands });
+  try {
+    await app.evaluate(`${INVOKE}("echo", {})`); // the iframe is loaded and keyed
+    const probe = await app.evaluate(`(async () => {
+      const attempt = async (url) => {
+        try { const r = await fetch(url); return "read " + r.status + ": " + (await r.text()).slice(0, 40); }
+        catch (e) { return "failed: " + e.name; }
+      };
+      const frame = document.querySelector("iframe[data-airlock-isolation]");
+      let frameDocument = "inaccessible";
+      try { frameDocument = frame.contentDocument ? "ACCESSIBLE" : "inaccessible"; } catch { }
+      let frameLocation = "inaccessible";
+      try { frameLocation = String(frame.contentWindow.location.href); } catch { }
+      return {
+        fetchDocument: await attempt("isolation://localhost/"),
+        fetchIndexJs: await attempt("isolation://localhost/index.js"),
+        frameSrc: frame.src,
+        frameSandbox: frame.getAttribute("sandbox"),
+        frameDocument,
+        frameLocation,
+        html: document.documentElement.outerHTML,
+        performance: JSON.stringify(performance.getEntries()),
+      };
+    })()`) as Record<string, string>;
+    assert.match(probe.fetchDocument, /^failed/);
+    assert.match(probe.fetchIndexJs, /^failed/);
+    assert.equal(probe.frameSrc, "isolation://localhost/");
+    assert.equal(probe.frameSandbox, "allow-scripts");
+    assert.equal(probe.frameDocument, "inaccessible");
+    assert.equal(probe.frameLocation, "inaccessible");
+    // A 256-bit key in base64 is 43 characters and a pad; nothing like it is anywhere the page can look.
+    for (const where of ["frameSrc", "html", "performance"]) {
+      assert.doesNotMatch(probe[where], /[A-Za-z0-9+/]{43}=/, `key-like value in ${where}`);
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("brownfield pattern: no iframe, calls reach the core directly", async () => {
+  const { seen, commands } = recorder();
+  const app = await launch({ config: await makeApp({ hook: null }), commands });
+  try {
+    assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { plain: 1 })`), { plain: 1 });
+    assert.equal(await app.evaluate(`document.querySelectorAll("iframe").length`), 0);
+    assert.equal(seen.length, 1);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("reload gives the page a fresh isolation session that works", async () => {
+  const app = await launch({ config: await makeApp(), commands: recorder().commands });
+  try {
+    assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { before: 1 })`), { before: 1 });
+    await app.reload();
+    assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { after: 1 })`), { after: 1 });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("two windows at once, each with its own session", async () => {
+  const a = await launch({ config: await makeApp(), commands: recorder().commands, label: "a" });
+  const b = await launch({ config: await makeApp(), commands: recorder().commands, label: "b" });
+  try {
+    const [ra, rb] = await Promise.all([
+      a.evaluate(`${INVOKE}("echo", { from: "a" })`),
+      b.evaluate(`${INVOKE}("echo", { from: "b" })`),
+    ]);
+    assert.deepEqual([ra, rb], [{ from: "a" }, { from: "b" }]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
