@@ -6,9 +6,8 @@ import { type SchemeRequest, type SchemeResponse, Webview } from "../frontend/we
 import { sessionDocument } from "../isolation/document.ts";
 import { readAsset } from "./assets.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
-import { openEnvelope, RejectedMessage } from "./envelope.ts";
-import { createSessionKey } from "./key.ts";
-import { ReplayWindow } from "./replay.ts";
+import { RejectedMessage } from "./envelope.ts";
+import { IsolationSession } from "./session.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
 
 export const APP_ORIGIN = "app://localhost";
@@ -40,12 +39,6 @@ export interface AppHandle {
   readonly closed: Promise<void>;
 }
 
-interface Session {
-  sid: string;
-  key: CryptoKey;
-  replay: ReplayWindow;
-}
-
 const encoder = new TextEncoder();
 const text = (status: number, body: string): SchemeResponse => ({
   status,
@@ -65,7 +58,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     window: label,
     app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
   };
-  let session: Session | null = null;
+  let session: IsolationSession | null = null;
 
   const audit = (reason: string, cmd?: string) =>
     console.error(`airlock: rejected message ${JSON.stringify({ window: label, reason, cmd })}`);
@@ -77,11 +70,11 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     if (!built || request.path !== "/" || request.header("Origin") !== null) return text(403, "forbidden");
     if (destination !== null && destination !== "iframe") return text(403, "forbidden");
     // Every load of the document is a new session: a reloaded iframe gets a new key, old messages die.
-    const key = await createSessionKey();
-    session = { sid: key.sid, key: key.key, replay: new ReplayWindow() };
+    const created = await IsolationSession.create(label);
+    session = created.session;
     const document = await sessionDocument(built, {
-      key: key.rawBase64,
-      sid: key.sid,
+      key: created.rawKey,
+      sid: session.sid,
       window: label,
       appOrigin: APP_ORIGIN,
     });
@@ -110,7 +103,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
 
   const openSealed = (wire: string) => {
     if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
-    return openEnvelope(wire, { window: label, ...session, maxMessageBytes: config.limits.maxMessageBytes });
+    return session.open(wire, config.limits.maxMessageBytes);
   };
 
   const bridge: BridgeConfig = {

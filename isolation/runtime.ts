@@ -46,6 +46,9 @@ function runtimeMain(config: RuntimeConfig): void {
   const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, ["encrypt"]);
   config.key = "";
   let seq = 0;
+  // Envelopes leave in sequence order even when encryptions finish out of order, so the core's replay
+  // window sees an orderly stream however many calls are in flight.
+  let posted: Promise<unknown> = Promise.resolve();
 
   const checkHookOutput = (out: unknown): { cmd: string; payload: unknown; options: unknown } => {
     if (out === null || out === undefined) throw new Error("the isolation hook returned nothing");
@@ -83,8 +86,12 @@ function runtimeMain(config: RuntimeConfig): void {
       } catch (error) {
         throw new Error(`the call's arguments cannot be serialised: ${(error as Error).message}`);
       }
-      const envelope = await sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
-      post({ airlock: "sealed", id, envelope });
+      // Number and queue in the same tick, so queue order is sequence order.
+      const envelope = sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
+      posted = posted.then(() => envelope).then(
+        (sealed) => post({ airlock: "sealed", id, envelope: sealed }),
+        (error) => post({ airlock: "refused", id, error: `sealing failed: ${(error as Error).message}` }),
+      );
     } catch (error) {
       post({ airlock: "refused", id, error: (error as Error)?.message ?? String(error) });
     }

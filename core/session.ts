@@ -1,0 +1,33 @@
+// One isolation session: the key of one isolation document load, and its replay window.
+import { type Invocation, openEnvelope } from "./envelope.ts";
+import { createSessionKey } from "./key.ts";
+import { ReplayWindow } from "./replay.ts";
+
+export class IsolationSession {
+  #replay = new ReplayWindow();
+  // Decryption is asynchronous and may finish out of order; opening one message at a time keeps
+  // acceptance in arrival order, so a burst of calls never looks like replays to the window.
+  #tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly sid: string, readonly window: string, private readonly key: CryptoKey) {}
+
+  /** A new session and the raw key to hand to its isolation document (and nowhere else). */
+  static async create(window: string): Promise<{ session: IsolationSession; rawKey: string }> {
+    const key = await createSessionKey();
+    return { session: new IsolationSession(key.sid, window, key.key), rawKey: key.rawBase64 };
+  }
+
+  open(wire: string, maxMessageBytes: number): Promise<Invocation> {
+    const opened = this.#tail.then(() =>
+      openEnvelope(wire, {
+        window: this.window,
+        sid: this.sid,
+        key: this.key,
+        replay: this.#replay,
+        maxMessageBytes,
+      })
+    );
+    this.#tail = opened.catch(() => {});
+    return opened;
+  }
+}
