@@ -12,7 +12,7 @@ as_root() {
 }
 
 missing=()
-ldconfig -p | grep -q 'libwebkit2gtk-4.1.so.0' || missing+=(libwebkit2gtk-4.1-0)
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libwebkit2gtk-4.1.so.0' || missing+=(libwebkit2gtk-4.1-0)
 if [ "$mode" = test ] && [ -z "${DISPLAY:-}" ]; then
   command -v xvfb-run >/dev/null || missing+=(xvfb)
   command -v xauth >/dev/null || missing+=(xauth)
@@ -20,7 +20,7 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "airlock: installing ${missing[*]} (Debian packages)"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # Deno lives in .tools/, not the project's node_modules: `deno task` would run a node_modules/.bin/deno
