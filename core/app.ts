@@ -4,14 +4,17 @@ import { buildIsolationDocument, type IsolationDocument } from "../build/isolati
 import { BRIDGE_WORLD, type BridgeConfig, CORE_HANDLER, ipcScript, relayScript } from "../frontend/bridge.ts";
 import { type SchemeRequest, type SchemeResponse, Webview } from "../frontend/webview.ts";
 import { sessionDocument } from "../isolation/document.ts";
+import { base64ToBytes } from "../isolation/seal.ts";
 import { readAsset } from "./assets.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
-import { RejectedMessage } from "./envelope.ts";
+import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
+import { randomHex } from "./key.ts";
 import { IsolationSession } from "./session.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
 
 export const APP_ORIGIN = "app://localhost";
 export const ISOLATION_URL = "isolation://localhost/";
+const TICKET_REQUEST = JSON.stringify({ control: "ticket" });
 
 export interface LaunchOptions {
   /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
@@ -59,17 +62,22 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
   };
   let session: IsolationSession | null = null;
+  // One outstanding ticket: the only way to get the isolation document (and so a session) served.
+  let ticket: string | null = null;
 
-  const audit = (reason: string, cmd?: string) =>
-    console.error(`airlock: rejected message ${JSON.stringify({ window: label, reason, cmd })}`);
+  const audit = (reason: string) =>
+    console.error(`airlock: rejected message ${JSON.stringify({ window: label, reason })}`);
 
   const serveIsolation = async (request: SchemeRequest): Promise<SchemeResponse> => {
-    // Only the iframe's own navigation may fetch the document: it carries no Origin header, whereas a
-    // fetch() or XHR from the page does. Any other destination (script, image, …) is refused too.
-    const destination = request.header("Sec-Fetch-Dest");
-    if (!built || request.path !== "/" || request.header("Origin") !== null) return text(403, "forbidden");
-    if (destination !== null && destination !== "iframe") return text(403, "forbidden");
-    // Every load of the document is a new session: a reloaded iframe gets a new key, old messages die.
+    const url = new URL(request.uri);
+    const presented = url.searchParams.get("ticket");
+    // A fetch()/XHR from the page carries an Origin header; the iframe's own navigation does not. And
+    // without the relay's one-time ticket nothing is served, so an <img>, <script> or second iframe of
+    // the page can neither read the document nor replace the session.
+    if (!built || url.pathname !== "/" || request.header("Origin") !== null) return text(403, "forbidden");
+    if (ticket === null || presented !== ticket) return text(403, "forbidden");
+    ticket = null;
+    // Every served document is a new session: a new key; messages sealed for the old one die with it.
     const created = await IsolationSession.create(label);
     session = created.session;
     const document = await sessionDocument(built, {
@@ -77,6 +85,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       sid: session.sid,
       window: label,
       appOrigin: APP_ORIGIN,
+      maxMessageBytes: config.limits.maxMessageBytes,
+      maxDepth: config.limits.maxDepth,
     });
     return {
       status: 200,
@@ -90,20 +100,46 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     let answer: Answer;
     let cmd: string | undefined;
     try {
-      const call = isolation ? await openSealed(wire) : openPlain(wire);
+      const call = await open(wire);
+      if (call === "ticket") {
+        ticket = randomHex(16);
+        return JSON.stringify({ ticket });
+      }
       cmd = call.cmd;
-      answer = await dispatch(commands, call.id, call.cmd, call.payload, context);
+      answer = await dispatch(commands, call.nonce, call.cmd, call.payload, context);
     } catch (error) {
       if (!(error instanceof RejectedMessage)) throw error;
       audit(error.message);
-      answer = { id: null, ok: false, error: `rejected by the core: ${error.message}` };
+      answer = { ok: false, error: `rejected by the core: ${error.message}` };
     }
     return encodeAnswer(answer, cmd);
   };
 
-  const openSealed = (wire: string) => {
-    if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
-    return session.open(wire, config.limits.maxMessageBytes);
+  /** What a message from the relay asks for: a ticket, or a call (opened and checked). */
+  const open = async (wire: string): Promise<Invocation | "ticket"> => {
+    if (wire.length < 64 && wire === TICKET_REQUEST) {
+      if (!isolation) throw new RejectedMessage("no isolation in the brownfield pattern");
+      return "ticket";
+    }
+    if (isolation) {
+      if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
+      return await session.open(wire, config.limits);
+    }
+    // Brownfield: the page's call comes unsealed; it is still unpacked and checked like a sealed one.
+    let plain: unknown;
+    try {
+      plain = JSON.parse(wire).plain;
+    } catch {
+      throw new RejectedMessage("message is not valid JSON");
+    }
+    if (typeof plain !== "string") throw new RejectedMessage("malformed message");
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(plain);
+    } catch {
+      throw new RejectedMessage("malformed message: not base64");
+    }
+    return validateInvocation(unpackMessage(bytes, config.limits));
   };
 
   const bridge: BridgeConfig = {
@@ -138,21 +174,4 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     reload: () => webview.reload(),
     close: () => webview.close(),
   };
-
-  function openPlain(wire: string) {
-    // Brownfield: no isolation, so the page's message is taken as sent; it must still be well-formed.
-    if (wire.length > config.limits.maxMessageBytes) throw new RejectedMessage("message too large");
-    let parsed: { id?: unknown; message?: { cmd?: unknown; payload?: unknown } };
-    try {
-      parsed = JSON.parse(wire);
-    } catch {
-      throw new RejectedMessage("message is not valid JSON");
-    }
-    const id = parsed?.id;
-    const cmd = parsed?.message?.cmd;
-    if (!Number.isSafeInteger(id) || typeof cmd !== "string" || cmd === "") {
-      throw new RejectedMessage("malformed message");
-    }
-    return { id: id as number, cmd, payload: parsed.message?.payload ?? null };
-  }
 }

@@ -14,14 +14,19 @@ export interface AppConfig {
   frontendDir: string;
   pattern: Pattern;
   app: { name: string; version: string; identifier: string; title: string; width: number; height: number };
-  limits: { maxMessageBytes: number; hookTimeoutMs: number; readyTimeoutMs: number };
+  limits: { maxMessageBytes: number; maxDepth: number; hookTimeoutMs: number; readyTimeoutMs: number };
   commandsModule: string | null;
   devtools: boolean;
 }
 
 type Json = Record<string, unknown>;
 
-const DEFAULT_LIMITS = { maxMessageBytes: 4 * 1024 * 1024, hookTimeoutMs: 10_000, readyTimeoutMs: 10_000 };
+const DEFAULT_LIMITS = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxDepth: 64,
+  hookTimeoutMs: 10_000,
+  readyTimeoutMs: 10_000,
+};
 
 /** Typed access to nested fields, each failure naming the file and the field's path. */
 class Reader {
@@ -120,6 +125,7 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
     },
     limits: {
       maxMessageBytes: config.positive("airlock.maxMessageBytes") ?? DEFAULT_LIMITS.maxMessageBytes,
+      maxDepth: config.positive("airlock.maxDepth") ?? DEFAULT_LIMITS.maxDepth,
       hookTimeoutMs: config.positive("airlock.hookTimeoutMs") ?? DEFAULT_LIMITS.hookTimeoutMs,
       readyTimeoutMs: config.positive("airlock.readyTimeoutMs") ?? DEFAULT_LIMITS.readyTimeoutMs,
     },

@@ -16,7 +16,12 @@ export async function createSessionKey(): Promise<SessionKey> {
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]);
   const rawBase64 = bytesToBase64(raw);
   raw.fill(0);
-  const sid = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
-  return { sid, key, rawBase64 };
+  return { sid: randomHex(16), key, rawBase64 };
+}
+
+/** n random bytes from the CSPRNG as hex: session ids and tickets, unguessable by a page. */
+export function randomHex(n: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
 }

@@ -1,5 +1,5 @@
 // One isolation session: the key of one isolation document load, and its replay window.
-import { type Invocation, openEnvelope } from "./envelope.ts";
+import { type Invocation, type Limits, openEnvelope } from "./envelope.ts";
 import { createSessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
 
@@ -17,14 +17,14 @@ export class IsolationSession {
     return { session: new IsolationSession(key.sid, window, key.key), rawKey: key.rawBase64 };
   }
 
-  open(wire: string, maxMessageBytes: number): Promise<Invocation> {
+  open(wire: string, limits: Limits): Promise<Invocation> {
     const opened = this.#tail.then(() =>
       openEnvelope(wire, {
         window: this.window,
         sid: this.sid,
         key: this.key,
         replay: this.#replay,
-        maxMessageBytes,
+        limits,
       })
     );
     this.#tail = opened.catch(() => {});

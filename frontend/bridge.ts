@@ -1,12 +1,17 @@
-// The two scripts injected into the app's top frame at document start, before any page script.
+// The two scripts injected into the app's top frame at document start, before any page script. WebKit runs
+// the page-world script first, then the bridge-world one; either creates the isolation iframe element if
+// the other has not, so both hold the real one before a page script could plant a look-alike.
 //
-// relay (script world "airlock"): the only code that can reach the core's message handler. It creates the
-//   sandboxed isolation iframe, passes the iframe's sealed messages to the core, and hands the core's
-//   answers back to the page. Page scripts share the DOM with it but none of its variables.
 // ipc (the page's own world): `invoke(cmd, args)` for the app, queued until the iframe is ready, sent to
 //   the iframe, settled by the core's answer, the iframe's refusal, or a timeout: never left hanging.
+// relay (script world "airlock"): the only code that can reach the core's message handler. It obtains a
+//   one-time ticket for the isolation document, passes the iframe's sealed messages to the core, and hands
+//   the core's answers back to the page. Page scripts share the DOM with it but none of its variables.
 //
 // Both are shipped as source text, so each function is self-contained.
+
+import { sealSource } from "../isolation/seal.ts";
+import { wireSource } from "../isolation/wire.ts";
 
 export const BRIDGE_WORLD = "airlock";
 export const CORE_HANDLER = "airlockCore";
@@ -34,8 +39,27 @@ interface FrameGlobals {
 interface IsolationFrame {
   contentWindow: { postMessage(data: unknown, targetOrigin: string): void } | null;
   setAttribute(name: string, value: string): void;
+  addEventListener(type: "load", listener: () => void): void;
   style: { display: string };
   src: string;
+}
+
+// Shipped beside relayMain (see relayScript).
+declare function base64ToBytes(text: string): Uint8Array<ArrayBuffer>;
+declare function bytesToBase64(bytes: Uint8Array): string;
+declare function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer>;
+declare function restoreBytes(value: unknown, blobs: Uint8Array[]): unknown;
+
+/** Finds the isolation iframe, or creates it: run at document start, before any page script. */
+function isolationFrame(page: FrameGlobals): IsolationFrame {
+  const existing = page.document.querySelector("iframe[data-airlock-isolation]");
+  if (existing) return existing;
+  const frame = page.document.createElement("iframe");
+  frame.setAttribute("sandbox", "allow-scripts");
+  frame.setAttribute("data-airlock-isolation", "");
+  frame.style.display = "none";
+  page.document.documentElement.appendChild(frame);
+  return frame;
 }
 
 function relayMain(config: BridgeConfig, handlerName: string): void {
@@ -43,29 +67,57 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
   // Never open a channel to the core for a document that is not the app's own.
   if (page.location.origin !== config.appOrigin) return;
   const core = page.webkit.messageHandlers[handlerName];
-  // A message the core rejected has no trusted id of its own; it answers the call it was forwarded for.
+  // The core's answer goes to the call it was forwarded for (a message the core could not open has no
+  // trusted id of its own).
   const answer = (reply: Promise<string>, id: unknown) =>
     reply.then((text) => {
       const result = JSON.parse(text);
-      page.postMessage({ airlock: "answer", ...result, id: result.id ?? id }, config.appOrigin);
+      if (result.blobs) {
+        // Bytes in the result become Uint8Arrays again; postMessage hands them to the page as they are.
+        result.value = restoreBytes(result.value, result.blobs.map(base64ToBytes));
+        delete result.blobs;
+      }
+      page.postMessage({ ...result, airlock: "answer", id }, config.appOrigin);
     });
 
   if (config.isolationUrl === null) {
     // Brownfield: calls come straight from the page, unsealed; the core accepts that only in this pattern.
     page.addEventListener("message", (event) => {
-      const data = event.data as { airlock?: unknown; id?: unknown; message?: unknown } | null;
+      const data = event.data as
+        | { airlock?: unknown; id?: unknown; nonce?: unknown; message?: Record<string, unknown> }
+        | null;
       if (!event.isTrusted || event.source !== (page as unknown) || data?.airlock !== "plain") return;
-      answer(core.postMessage(JSON.stringify({ plain: true, id: data.id, message: data.message })), data.id);
+      const { cmd, payload, options } = data.message ?? {};
+      let packed: string;
+      try {
+        packed = bytesToBase64(packMessage({ kind: "invoke", nonce: data.nonce, cmd, payload, options }));
+      } catch (error) {
+        const problem = `the call's arguments cannot be serialised: ${(error as Error).message}`;
+        page.postMessage({ airlock: "answer", id: data.id, ok: false, error: problem }, config.appOrigin);
+        return;
+      }
+      answer(core.postMessage(JSON.stringify({ plain: packed })), data.id);
     });
     return;
   }
 
-  const frame = page.document.createElement("iframe");
-  frame.setAttribute("sandbox", "allow-scripts");
-  frame.setAttribute("data-airlock-isolation", "");
-  frame.style.display = "none";
-  frame.src = config.isolationUrl;
-  page.document.documentElement.appendChild(frame);
+  const isolationUrl = config.isolationUrl;
+  const frame = isolationFrame(page);
+  // The document (and with it a session key) is served once per ticket, so neither a fetch, an <img>
+  // nor a second iframe of the page can replace the session. Any load of the frame we did not start
+  // (a reload, or a page navigating it elsewhere) gets a fresh ticket, so a fresh key and handshake.
+  let expectingLoad = false;
+  const navigate = () =>
+    core.postMessage(JSON.stringify({ control: "ticket" })).then((text) => {
+      expectingLoad = true;
+      frame.src = `${isolationUrl}?ticket=${JSON.parse(text).ticket}`;
+    });
+  frame.addEventListener("load", () => {
+    if (expectingLoad) expectingLoad = false;
+    else navigate();
+  });
+  navigate();
+
   page.addEventListener("message", (event) => {
     // Sealed messages are taken from the real iframe only; a page can neither forge its source nor its
     // isTrusted flag, and whatever it might post lacks the key anyway.
@@ -81,6 +133,7 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
 type Pending = {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  nonce: string;
   message: unknown;
   timer: ReturnType<typeof setTimeout> | undefined;
 };
@@ -89,71 +142,99 @@ function ipcMain(config: BridgeConfig): void {
   const page = globalThis as unknown as FrameGlobals & Record<string, unknown>;
   const appOrigin = config.appOrigin;
   if (page.location.origin !== appOrigin) return;
+  // Take everything we call later now, before page scripts run and could replace it.
+  const { setTimeout, clearTimeout, Promise, Error, TypeError, Object, ArrayBuffer, String } = globalThis;
+  const isView = ArrayBuffer.isView;
+  const randomValues = crypto.getRandomValues.bind(crypto);
+  const postToSelf = page.postMessage.bind(page);
   const isolated = config.isolationUrl !== null;
-  const pending = new Map<number, Pending>();
-  const queue: number[] = [];
+  const frame = isolated ? isolationFrame(page) : null;
+  // Null-prototype records, indexed directly: no method a page could patch is called on them later.
+  const pending: Record<string, Pending | undefined> = Object.create(null);
+  const queue: string[] = [];
+  let queued = 0;
   let nextId = 1;
   let ready = !isolated;
-  let frame: IsolationFrame | null = null;
-  const isolationFrame = () => frame ??= page.document.querySelector("iframe[data-airlock-isolation]");
 
-  const settle = (id: number, outcome: { ok: boolean; value?: unknown; error?: unknown }) => {
-    const call = pending.get(id);
+  const hex = (bytes: Uint8Array) => {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return out;
+  };
+  const settle = (id: string, outcome: { ok: boolean; value?: unknown; error?: unknown }) => {
+    const call = pending[id];
     if (!call) return;
-    pending.delete(id);
+    pending[id] = undefined;
     clearTimeout(call.timer);
     if (outcome.ok) call.resolve(outcome.value);
     else call.reject(new Error(String(outcome.error)));
   };
-  const expire = (id: number, ms: number, reason: string) => {
-    const call = pending.get(id);
+  const expire = (id: string, ms: number, reason: string) => {
+    const call = pending[id];
     if (!call) return;
     clearTimeout(call.timer);
     call.timer = setTimeout(() => settle(id, { ok: false, error: reason }), ms);
   };
-  const send = (id: number) => {
-    const call = pending.get(id)!;
-    if (!isolated) {
-      page.postMessage({ airlock: "plain", id, message: call.message }, appOrigin);
-      return;
-    }
+  const send = (id: string) => {
+    const call = pending[id];
+    if (!call) return;
+    const data = { airlock: isolated ? "call" : "plain", id, nonce: call.nonce, message: call.message };
+    if (!frame) return postToSelf(data, appOrigin);
     expire(id, config.hookTimeoutMs, `the isolation hook did not answer within ${config.hookTimeoutMs} ms`);
     // A sandboxed frame has an opaque origin, which no targetOrigin other than "*" can name.
-    isolationFrame()?.contentWindow?.postMessage({ airlock: "call", id, message: call.message }, "*");
+    frame.contentWindow?.postMessage(data, "*");
   };
 
   page.addEventListener("message", (event) => {
     if (!event.isTrusted) return;
     const data = event.data as { airlock?: unknown; id?: unknown; [key: string]: unknown } | null;
-    if (!data || typeof data.airlock !== "string") return;
-    if (data.airlock === "answer" && event.source === (page as unknown) && event.origin === appOrigin) {
-      settle(data.id as number, data as { ok: boolean });
+    if (
+      !data || typeof data.airlock !== "string" || typeof data.id !== "string" && data.airlock !== "ready"
+    ) {
       return;
     }
-    if (!isolated || event.source !== (isolationFrame()?.contentWindow as unknown)) return;
+    const id = data.id as string;
+    if (data.airlock === "answer" && event.source === (page as unknown) && event.origin === appOrigin) {
+      // Only the core knows the call's nonce (it travelled sealed), so page scripts cannot forge a result.
+      // A message the core could not open comes back without one, and may only fail the call.
+      const call = pending[id];
+      if (call && (data.nonce === call.nonce || (data.nonce === undefined && data.ok === false))) {
+        settle(id, data as { ok: boolean });
+      }
+      return;
+    }
+    if (!frame || event.source !== (frame.contentWindow as unknown)) return;
     if (data.airlock === "ready") {
       ready = true;
-      for (const id of queue.splice(0)) if (pending.has(id)) send(id);
+      for (let i = 0; i < queued; i++) send(queue[i]);
+      queued = 0;
     } else if (data.airlock === "sealed") {
       // Past the hook: from here the core answers, however long the command takes.
-      const call = pending.get(data.id as number);
+      const call = pending[id];
       if (call) clearTimeout(call.timer);
     } else if (data.airlock === "refused") {
-      settle(data.id as number, { ok: false, error: data.error });
+      settle(id, { ok: false, error: data.error });
     }
   });
 
   const invoke = (cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> => {
-    if (typeof cmd !== "string" || cmd === "") {
-      return Promise.reject(new TypeError("invoke: the command name must be a non-empty string"));
+    // The minimum shape, checked before the hook sees anything.
+    if (typeof cmd !== "string" || cmd === "" || cmd.length > 256) {
+      return Promise.reject(
+        new TypeError("invoke: the command name must be a non-empty string (≤ 256 chars)"),
+      );
     }
-    const id = nextId++;
+    if (args === null || (typeof args !== "object" && !isView(args))) {
+      return Promise.reject(new TypeError(`invoke ${cmd}: args must be an object, an array or bytes`));
+    }
+    const id = String(nextId++);
+    const nonce = hex(randomValues(new Uint8Array(16)));
     // Tauri's message shape, so isolation apps written for Tauri see what they expect.
-    const message = { cmd, callback: id, error: id, payload: args, options };
+    const message = { cmd, callback: Number(id), error: Number(id), payload: args, options };
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, message, timer: undefined });
+      pending[id] = { resolve, reject, nonce, message, timer: undefined };
       if (ready) return send(id);
-      queue.push(id);
+      queue[queued++] = id;
       expire(
         id,
         config.readyTimeoutMs,
@@ -171,12 +252,12 @@ function ipcMain(config: BridgeConfig): void {
 
 /** The script for the privileged "airlock" world. */
 export function relayScript(config: BridgeConfig): string {
-  return `"use strict";(() => {\n${relayMain}\nrelayMain(${JSON.stringify(config)}, ${
-    JSON.stringify(CORE_HANDLER)
-  });\n})();`;
+  return `"use strict";(() => {\n${sealSource()}\n${wireSource()}\n${isolationFrame}\n${relayMain}\nrelayMain(${
+    JSON.stringify(config)
+  }, ${JSON.stringify(CORE_HANDLER)});\n})();`;
 }
 
 /** The script for the page's own world. */
 export function ipcScript(config: BridgeConfig): string {
-  return `"use strict";(() => {\n${ipcMain}\nipcMain(${JSON.stringify(config)});\n})();`;
+  return `"use strict";(() => {\n${isolationFrame}\n${ipcMain}\nipcMain(${JSON.stringify(config)});\n})();`;
 }

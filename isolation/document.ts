@@ -1,7 +1,7 @@
 // The isolation iframe's document for one session: the built isolation app with the runtime (and so the
 // session key) put in front of its scripts, and the headers that keep it to its one job.
 import { cspHash, insertScriptFirst, isolationCsp, type IsolationDocument } from "../build/isolation.ts";
-import { runtimeScript } from "./runtime.ts";
+import { type RuntimeConfig, runtimeScript } from "./runtime.ts";
 
 export interface SessionDocument {
   html: string;
@@ -10,7 +10,7 @@ export interface SessionDocument {
 
 export async function sessionDocument(
   built: IsolationDocument,
-  session: { key: string; sid: string; window: string; appOrigin: string },
+  session: RuntimeConfig,
 ): Promise<SessionDocument> {
   const runtime = runtimeScript(session);
   const hashes = [await cspHash(runtime), ...built.scriptHashes];

@@ -2,6 +2,7 @@
 // isolation app. It holds the session key, runs every call from the main frame through
 // window.__TAURI_ISOLATION_HOOK__, and seals what the hook returns for the core.
 import { sealSource } from "./seal.ts";
+import { wireSource } from "./wire.ts";
 
 export interface RuntimeConfig {
   /** Raw AES-256 key, base64; imported non-extractable, then dropped from this script's memory. */
@@ -10,6 +11,8 @@ export interface RuntimeConfig {
   window: string;
   /** The only origin allowed to send calls and receive sealed messages: the app's main frame. */
   appOrigin: string;
+  maxMessageBytes: number;
+  maxDepth: number;
 }
 
 /** The iframe's view of the browser; Deno's type library has no DOM. */
@@ -31,16 +34,16 @@ declare function sealEnvelope(
   window: string,
   sid: string,
   seq: number,
-  plaintext: string,
+  plaintext: Uint8Array<ArrayBuffer>,
 ): Promise<string>;
+declare function tooDeep(value: unknown, max: number): boolean;
+declare function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer>;
 
 /** Runs inside the iframe. Self-contained: it is shipped as source text. */
 function runtimeMain(config: RuntimeConfig): void {
   const page = globalThis as unknown as IsolationGlobals;
   const { parent, document } = page;
-  const { sid, window: windowLabel, appOrigin } = config;
-  // Take what we rely on before the isolation app's scripts run and could replace it.
-  const stringify = JSON.stringify;
+  const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth } = config;
   const post = (data: unknown) => parent.postMessage(data, appOrigin);
   document.currentScript?.remove(); // the key literal leaves the DOM with this script
   const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, ["encrypt"]);
@@ -59,15 +62,19 @@ function runtimeMain(config: RuntimeConfig): void {
     if (typeof message.cmd !== "string" || message.cmd === "") {
       throw new Error("the isolation hook returned a message without a command name (cmd)");
     }
-    return { cmd: message.cmd, payload: message.payload ?? null, options: message.options ?? null };
+    const checked = { cmd: message.cmd, payload: message.payload ?? null, options: message.options ?? null };
+    if (tooDeep(checked, maxDepth)) throw new Error(`the call nests deeper than ${maxDepth} levels`);
+    return checked;
   };
 
   page.addEventListener("message", async (event: MessageEvent) => {
     // Only the parent may call: not a sibling frame, not a forged event.
     if (!event.isTrusted || event.source !== (parent as unknown) || event.origin !== appOrigin) return;
-    const data = event.data as { airlock?: unknown; id?: unknown; message?: unknown } | null;
-    if (!data || data.airlock !== "call" || typeof data.id !== "number") return;
-    const id = data.id;
+    const data = event.data as { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown } | null;
+    if (!data || data.airlock !== "call" || typeof data.id !== "string" || typeof data.nonce !== "string") {
+      return;
+    }
+    const { id, nonce } = data;
     try {
       const hook = page.__TAURI_ISOLATION_HOOK__;
       if (typeof hook !== "function") {
@@ -80,11 +87,15 @@ function runtimeMain(config: RuntimeConfig): void {
         throw new Error(`isolation hook refused the call: ${(error as Error)?.message ?? String(error)}`);
       }
       const { cmd, payload, options } = checkHookOutput(out);
-      let plaintext: string;
+      let plaintext: Uint8Array<ArrayBuffer>;
       try {
-        plaintext = stringify({ kind: "invoke", id, cmd, payload, options });
+        // The nonce stays out of the hook's sight: it is the call's secret id, echoed by the core.
+        plaintext = packMessage({ kind: "invoke", nonce, cmd, payload, options });
       } catch (error) {
         throw new Error(`the call's arguments cannot be serialised: ${(error as Error).message}`);
+      }
+      if (plaintext.byteLength > maxMessageBytes) {
+        throw new Error(`the call is too large (${plaintext.byteLength} bytes, limit ${maxMessageBytes})`);
       }
       // Number and queue in the same tick, so queue order is sequence order.
       const envelope = sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
@@ -108,5 +119,5 @@ function runtimeMain(config: RuntimeConfig): void {
 export function runtimeScript(config: RuntimeConfig): string {
   // Escaping '<' keeps a window label from closing the inline <script> early.
   const literal = JSON.stringify(config).replaceAll("<", "\\u003c");
-  return `"use strict";(() => {\n${sealSource()}\n${runtimeMain}\nruntimeMain(${literal});\n})();`;
+  return `"use strict";(() => {\n${sealSource()}\n${wireSource()}\n${runtimeMain}\nruntimeMain(${literal});\n})();`;
 }

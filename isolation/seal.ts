@@ -13,6 +13,9 @@ export function envelopeAad(window: string, sid: string, seq: number): Uint8Arra
 }
 
 export function bytesToBase64(bytes: Uint8Array): string {
+  // Native where the engine has it (WebKit 2.48+, V8 14+): several times faster on large payloads.
+  const native = (bytes as unknown as { toBase64?: () => string }).toBase64;
+  if (typeof native === "function") return native.call(bytes);
   let binary = "";
   // Chunked: String.fromCharCode(...bytes) overflows the argument limit on large payloads.
   for (let i = 0; i < bytes.length; i += 0x8000) {
@@ -22,6 +25,9 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
+  const native =
+    (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array<ArrayBuffer> }).fromBase64;
+  if (typeof native === "function") return native(text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -37,13 +43,13 @@ export async function sealEnvelope(
   window: string,
   sid: string,
   seq: number,
-  plaintext: string,
+  plaintext: Uint8Array<ArrayBuffer>,
 ): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: envelopeAad(window, sid, seq) },
     key,
-    new TextEncoder().encode(plaintext),
+    plaintext,
   );
   return JSON.stringify({
     v: 1,

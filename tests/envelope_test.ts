@@ -4,6 +4,7 @@ import { createSessionKey } from "../core/key.ts";
 import { type OpenContext, openEnvelope, RejectedMessage } from "../core/envelope.ts";
 import { ReplayWindow } from "../core/replay.ts";
 import { base64ToBytes, bytesToBase64, sealEnvelope } from "../isolation/seal.ts";
+import { packMessage } from "../isolation/wire.ts";
 
 async function session() {
   const key = await createSessionKey();
@@ -16,21 +17,25 @@ async function session() {
     sid: key.sid,
     key: key.key,
     replay: new ReplayWindow(),
-    maxMessageBytes: 1 << 20,
+    limits: { maxMessageBytes: 1 << 20, maxDepth: 16 },
   };
   let seq = 0;
   const seal = (body: unknown, overrides: { window?: string; seq?: number } = {}) =>
-    sealEnvelope(sealKey, overrides.window ?? "main", key.sid, overrides.seq ?? ++seq, JSON.stringify(body));
+    sealEnvelope(sealKey, overrides.window ?? "main", key.sid, overrides.seq ?? ++seq, pack(body));
   return { key, context, seal };
 }
 
+const NONCE = "0123456789abcdef0123456789abcdef";
 const invoke = (cmd: string, payload: unknown = {}) => ({
   kind: "invoke",
-  id: 7,
+  nonce: NONCE,
   cmd,
   payload,
   options: null,
 });
+/** What the iframe does before sealing; a bare string stands for content that is not a packed message. */
+const pack = (body: unknown) =>
+  typeof body === "string" ? new TextEncoder().encode(body) : packMessage(body as Record<string, unknown>);
 
 async function rejects(promise: Promise<unknown>, pattern: RegExp) {
   await assert.rejects(promise, (error: Error) => {
@@ -115,7 +120,7 @@ Deno.test("open rejects another session's key", async () => {
 Deno.test("open rejects oversized and malformed envelopes before decrypting", async () => {
   const { context, seal } = await session();
   const wire = JSON.parse(await seal(invoke("x")));
-  await rejects(openEnvelope("x".repeat(context.maxMessageBytes + 1), context), /too large/);
+  await rejects(openEnvelope("x".repeat(context.limits.maxMessageBytes * 2), context), /too large/);
   await rejects(openEnvelope(JSON.stringify({ ...wire, v: 2 }), context), /version/);
   await rejects(openEnvelope(JSON.stringify({ ...wire, sid: "zz" }), context), /sid/);
   await rejects(openEnvelope(JSON.stringify({ ...wire, seq: "1" }), context), /seq/);
@@ -126,9 +131,9 @@ Deno.test("open rejects oversized and malformed envelopes before decrypting", as
 
 Deno.test("open checks the unsealed content's shape", async () => {
   const { context, seal } = await session();
-  await rejects(openEnvelope(await seal("just a string"), context), /not an object/);
+  await rejects(openEnvelope(await seal("just a string"), context), /malformed message/);
   await rejects(openEnvelope(await seal({ ...invoke("x"), kind: "event" }), context), /kind/);
-  await rejects(openEnvelope(await seal({ ...invoke("x"), id: "1" }), context), /id/);
+  await rejects(openEnvelope(await seal({ ...invoke("x"), nonce: 1 }), context), /nonce/);
   await rejects(openEnvelope(await seal({ ...invoke(""), cmd: "" }), context), /cmd/);
 });
 

@@ -176,6 +176,7 @@ Deno.test("the main frame cannot read the isolation key: not by fetch, DOM, ifra
       return {
         fetchDocument: await attempt("isolation://localhost/"),
         fetchIndexJs: await attempt("isolation://localhost/index.js"),
+        fetchFrameSrc: await attempt(frame.src),
         frameSrc: frame.src,
         frameSandbox: frame.getAttribute("sandbox"),
         frameDocument,
@@ -186,7 +187,9 @@ Deno.test("the main frame cannot read the isolation key: not by fetch, DOM, ifra
     })()`) as Record<string, string>;
     assert.match(probe.fetchDocument, /^failed/);
     assert.match(probe.fetchIndexJs, /^failed/);
-    assert.equal(probe.frameSrc, "isolation://localhost/");
+    // The src holds a one-time ticket, already spent by the iframe's own load.
+    assert.match(probe.frameSrc, /^isolation:\/\/localhost\/\?ticket=[0-9a-f]{32}$/);
+    assert.match(probe.fetchFrameSrc, /^failed/);
     assert.equal(probe.frameSandbox, "allow-scripts");
     assert.equal(probe.frameDocument, "inaccessible");
     assert.equal(probe.frameLocation, "inaccessible");
