@@ -2,5 +2,6 @@
 export { APP_ORIGIN, type AppHandle, launch, type LaunchOptions } from "./core/app.ts";
 export { type AppConfig, ConfigError, loadConfig } from "./core/config.ts";
 export type { CommandContext, CommandHandler, Commands } from "./core/router.ts";
+export type { EventListener, EventMessage } from "./core/events.ts";
 export { NativeUnavailableError } from "./frontend/ffi.ts";
 export { IsolationBuildError } from "./build/isolation.ts";

@@ -4,10 +4,12 @@ import { buildIsolationDocument, type IsolationDocument } from "../build/isolati
 import { BRIDGE_WORLD, type BridgeConfig, CORE_HANDLER, ipcScript, relayScript } from "../frontend/bridge.ts";
 import { type SchemeRequest, type SchemeResponse, Webview } from "../frontend/webview.ts";
 import { sessionDocument } from "../isolation/document.ts";
-import { base64ToBytes } from "../isolation/seal.ts";
+import { base64ToBytes, bytesToBase64 } from "../isolation/seal.ts";
+import { packMessage } from "../isolation/wire.ts";
 import { readAsset } from "./assets.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
+import { type EventListener, WindowEvents } from "./events.ts";
 import { randomHex } from "./key.ts";
 import { IsolationSession } from "./session.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
@@ -35,6 +37,10 @@ export interface AppHandle {
    * JSON-serialisable result. `world: "airlock"` runs it beside the bridge instead, for testing the core's
    * own defences as if the page had broken out of its world. */
   evaluate(js: string, options?: { world?: string }): Promise<unknown>;
+  /** Sends an event to this window's page: only its listeners for that event receive it. */
+  emit(event: string, payload?: unknown): Promise<void>;
+  /** Listens for an event the page emits; returns the function that stops listening. */
+  listen(event: string, listener: EventListener): () => void;
   /** Reloads the page (and so its isolation frame, with a fresh key). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -57,11 +63,37 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   const built: IsolationDocument | null = config.pattern.use === "isolation"
     ? await buildIsolationDocument(config.pattern.dir)
     : null;
+  let session: IsolationSession | null = null;
+  let webview: Webview | null = null;
+  // Events go down one at a time, sealed in order, so the iframe sees their numbers rise.
+  let eventsSent: Promise<unknown> = Promise.resolve();
+  const deliver = (event: string, handlers: number[], payload: unknown): Promise<void> => {
+    const sent = eventsSent.then(async () => {
+      const view = webview;
+      if (!view) return;
+      let js: string;
+      if (isolation) {
+        if (!session) return; // no frame to open it: the page has no listeners yet either
+        js = `deliverEvent({ envelope: ${
+          JSON.stringify(await session.sealEvent(event, handlers, payload))
+        } })`;
+      } else {
+        const packed = bytesToBase64(packMessage({ event, handlers, payload: payload ?? null }));
+        js = `deliverEvent({ plain: ${JSON.stringify(packed)} })`;
+      }
+      // Not awaited: the next event may be sealed while this one is on its way.
+      view.evaluate(js, BRIDGE_WORLD).catch(() => {});
+    });
+    eventsSent = sent.catch(() => {});
+    return sent;
+  };
+  const events = new WindowEvents(label, deliver);
+  const builtins = events.commands();
   const context: CommandContext = {
     window: label,
     app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
+    emit: (event, payload) => events.emit(event, payload),
   };
-  let session: IsolationSession | null = null;
   // One outstanding ticket: the only way to get the isolation document (and so a session) served.
   let ticket: string | null = null;
 
@@ -106,7 +138,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
         return JSON.stringify({ ticket });
       }
       cmd = call.cmd;
-      answer = await dispatch(commands, call.nonce, call.cmd, call.payload, context);
+      const table = call.kind === "event" ? builtins : commands;
+      answer = await dispatch(table, call.nonce, call.cmd, call.payload, context);
     } catch (error) {
       if (!(error instanceof RejectedMessage)) throw error;
       audit(error.message);
@@ -148,7 +181,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     hookTimeoutMs: config.limits.hookTimeoutMs,
     readyTimeoutMs: config.limits.readyTimeoutMs,
   };
-  const webview = new Webview({
+  webview = new Webview({
     title: config.app.title,
     width: config.app.width,
     height: config.app.height,
@@ -163,15 +196,19 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage },
     devtools: options.devtools ?? config.devtools,
     console: options.console ?? false,
+    onPageCommitted: () => events.reset(),
   });
-  await webview.load(`${APP_ORIGIN}/`);
+  const view = webview;
+  await view.load(`${APP_ORIGIN}/`);
 
   return {
     config,
     label,
     closed: webview.closed,
-    evaluate: (js, evaluateOptions) => webview.evaluate(js, evaluateOptions?.world),
-    reload: () => webview.reload(),
-    close: () => webview.close(),
+    evaluate: (js, evaluateOptions) => view.evaluate(js, evaluateOptions?.world),
+    emit: (event, payload) => events.emit(event, payload),
+    listen: (event, listener) => events.listen(event, listener),
+    reload: () => view.reload(),
+    close: () => view.close(),
   };
 }

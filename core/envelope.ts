@@ -2,7 +2,7 @@
 // Order matters: cheap shape checks first (hostile input is mostly junk), then the session and replay
 // checks, then AES-GCM authentication, and only then is the replay number spent and the content trusted.
 import { base64ToBytes, envelopeAad } from "../isolation/seal.ts";
-import { restoreBytes, tooDeep } from "../isolation/wire.ts";
+import { unpackMessage as unpackBytes } from "../isolation/wire.ts";
 import type { ReplayWindow } from "./replay.ts";
 
 /** A message refused by the core; the message says why and goes back to the caller. */
@@ -11,7 +11,8 @@ export class RejectedMessage extends Error {
 }
 
 export interface Invocation {
-  kind: "invoke";
+  /** "event" for the event plugin's commands (listen, unlisten, emit), "invoke" for everything else. */
+  kind: "invoke" | "event";
   /** The call's secret id: sealed on the way in, echoed in the answer so only the caller can be settled. */
   nonce: string;
   cmd: string;
@@ -32,6 +33,8 @@ export interface OpenContext {
   limits: Limits;
 }
 
+/** Commands of the event plugin (Tauri's names); their messages are sealed as kind "event". */
+export const EVENT_PREFIX = "plugin:event|";
 const SID = /^[0-9a-f]{32}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -86,47 +89,17 @@ export async function openEnvelope(wire: string, context: OpenContext): Promise<
   return validateInvocation(unpackMessage(new Uint8Array(plaintext), context.limits));
 }
 
-/** The inverse of packMessage, for bytes nobody should be trusted on: every length is checked. */
+/** Unpacks opened (or brownfield) bytes, within the limits. */
 export function unpackMessage(bytes: Uint8Array, limits: Limits): unknown {
   if (bytes.byteLength > limits.maxMessageBytes) {
     throw new RejectedMessage(
       `message too large (${bytes.byteLength} bytes, limit ${limits.maxMessageBytes})`,
     );
   }
-  if (bytes.byteLength < 8) throw new RejectedMessage("malformed message: truncated");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const jsonLength = view.getUint32(0);
-  const lengthsLength = view.getUint32(4);
-  const blobsAt = 8 + jsonLength + lengthsLength;
-  if (blobsAt > bytes.byteLength) throw new RejectedMessage("malformed message: lengths exceed the message");
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let json: string, lengths: unknown;
   try {
-    json = decoder.decode(bytes.subarray(8, 8 + jsonLength));
-    lengths = JSON.parse(decoder.decode(bytes.subarray(8 + jsonLength, blobsAt)));
-  } catch {
-    throw new RejectedMessage("malformed message: not UTF-8 JSON");
-  }
-  if (!Array.isArray(lengths) || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-    throw new RejectedMessage("malformed message: blob lengths");
-  }
-  const blobs: Uint8Array[] = [];
-  let at = blobsAt;
-  for (const length of lengths as number[]) {
-    if (at + length > bytes.byteLength) throw new RejectedMessage("malformed message: blob past the end");
-    blobs.push(bytes.slice(at, at + length));
-    at += length;
-  }
-  if (at !== bytes.byteLength) throw new RejectedMessage("malformed message: trailing bytes");
-  const value = parseJson(json, "message content");
-  // Checked before the (recursive) restore walks it.
-  if (tooDeep(value, limits.maxDepth)) {
-    throw new RejectedMessage(`message nests deeper than ${limits.maxDepth} levels`);
-  }
-  try {
-    return restoreBytes(value, blobs);
+    return unpackBytes(bytes, limits.maxDepth);
   } catch (error) {
-    throw new RejectedMessage(`malformed message: ${(error as Error).message}`);
+    throw new RejectedMessage((error as Error).message);
   }
 }
 
@@ -136,15 +109,20 @@ export function validateInvocation(value: unknown): Invocation {
     throw new RejectedMessage("sealed content is not an object");
   }
   const message = value as Record<string, unknown>;
-  if (message.kind !== "invoke") throw new RejectedMessage("unsupported message kind");
+  if (message.kind !== "invoke" && message.kind !== "event") {
+    throw new RejectedMessage("unsupported message kind");
+  }
   if (typeof message.nonce !== "string" || !/^[0-9a-f]{32}$/.test(message.nonce)) {
     throw new RejectedMessage("malformed message: nonce");
   }
   if (typeof message.cmd !== "string" || message.cmd === "" || message.cmd.length > 256) {
     throw new RejectedMessage("malformed message: cmd");
   }
+  if ((message.kind === "event") !== message.cmd.startsWith(EVENT_PREFIX)) {
+    throw new RejectedMessage(`message kind ${message.kind} does not match its command`);
+  }
   return {
-    kind: "invoke",
+    kind: message.kind,
     nonce: message.nonce as string,
     cmd: message.cmd,
     payload: message.payload ?? null,

@@ -1,11 +1,11 @@
 // Session keys. A key is made by the core from the OS CSPRNG, handed raw exactly once (into the isolation
-// document it is served with), and kept by the core only as a non-extractable decrypt-only CryptoKey.
+// document it is served with), and kept by the core only as a non-extractable CryptoKey (decrypt for calls, encrypt for events).
 import { bytesToBase64 } from "../isolation/seal.ts";
 
 export interface SessionKey {
   /** Session id: names the key on the wire so the core can tell a stale session from a forged one. */
   sid: string;
-  /** The core's copy: decrypt only, cannot be exported. */
+  /** The core's copy: cannot be exported. */
   key: CryptoKey;
   /** The raw key for the isolation document, base64. */
   rawBase64: string;
@@ -13,7 +13,7 @@ export interface SessionKey {
 
 export async function createSessionKey(): Promise<SessionKey> {
   const raw = crypto.getRandomValues(new Uint8Array(32)); // AES-256
-  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt"]);
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["decrypt", "encrypt"]);
   const rawBase64 = bytesToBase64(raw);
   raw.fill(0);
   return { sid: randomHex(16), key, rawBase64 };

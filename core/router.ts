@@ -6,6 +6,8 @@ export interface CommandContext {
   /** Label of the window the call came from. */
   window: string;
   app: { name: string; version: string; identifier: string };
+  /** Sends an event to that window's page (only its listeners for the event see it). */
+  emit(event: string, payload?: unknown): Promise<void>;
 }
 
 // deno-lint-ignore no-explicit-any

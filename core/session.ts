@@ -1,4 +1,6 @@
 // One isolation session: the key of one isolation document load, and its replay window.
+import { sealEvent } from "../isolation/seal.ts";
+import { packMessage } from "../isolation/wire.ts";
 import { type Invocation, type Limits, openEnvelope } from "./envelope.ts";
 import { createSessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
@@ -8,6 +10,7 @@ export class IsolationSession {
   // Decryption is asynchronous and may finish out of order; opening one message at a time keeps
   // acceptance in arrival order, so a burst of calls never looks like replays to the window.
   #tail: Promise<unknown> = Promise.resolve();
+  #eventSeq = 0;
 
   private constructor(readonly sid: string, readonly window: string, private readonly key: CryptoKey) {}
 
@@ -29,5 +32,11 @@ export class IsolationSession {
     );
     this.#tail = opened.catch(() => {});
     return opened;
+  }
+
+  /** An event for this session's iframe to open and hand to the page's listeners. */
+  sealEvent(event: string, handlers: number[], payload: unknown): Promise<string> {
+    const plaintext = packMessage({ event, handlers, payload: payload ?? null });
+    return sealEvent(this.key, this.window, this.sid, ++this.#eventSeq, plaintext);
   }
 }

@@ -49,6 +49,7 @@ declare function base64ToBytes(text: string): Uint8Array<ArrayBuffer>;
 declare function bytesToBase64(bytes: Uint8Array): string;
 declare function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer>;
 declare function restoreBytes(value: unknown, blobs: Uint8Array[]): unknown;
+declare function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown;
 
 /** Finds the isolation iframe, or creates it: run at document start, before any page script. */
 function isolationFrame(page: FrameGlobals): IsolationFrame {
@@ -80,7 +81,20 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
       page.postMessage({ ...result, airlock: "answer", id }, config.appOrigin);
     });
 
-  if (config.isolationUrl === null) {
+  const frame = config.isolationUrl === null ? null : isolationFrame(page);
+  // The core calls deliverEvent (by evaluating in this world, which page scripts cannot see) to send an
+  // event down: sealed, it goes to the iframe, which alone can open it and pass it on to the page.
+  const deliverEvent = (event: { envelope?: string; plain?: string }) => {
+    if (event.envelope !== undefined) {
+      frame?.contentWindow?.postMessage({ airlock: "event", envelope: event.envelope }, "*");
+    } else if (event.plain !== undefined) {
+      const message = unpackMessage(base64ToBytes(event.plain), 1000) as Record<string, unknown>;
+      page.postMessage({ ...message, airlock: "event" }, config.appOrigin);
+    }
+  };
+  Object.defineProperty(globalThis, "deliverEvent", { value: deliverEvent });
+
+  if (frame === null || config.isolationUrl === null) {
     // Brownfield: calls come straight from the page, unsealed; the core accepts that only in this pattern.
     page.addEventListener("message", (event) => {
       const data = event.data as
@@ -102,7 +116,6 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
   }
 
   const isolationUrl = config.isolationUrl;
-  const frame = isolationFrame(page);
   // The document (and with it a session key) is served once per ticket, so neither a fetch, an <img>
   // nor a second iframe of the page can replace the session. Any load of the frame we did not start
   // (a reload, or a page navigating it elsewhere) gets a fresh ticket, so a fresh key and handshake.
@@ -145,6 +158,7 @@ function ipcMain(config: BridgeConfig): void {
   // Take everything we call later now, before page scripts run and could replace it.
   const { setTimeout, clearTimeout, Promise, Error, TypeError, Object, ArrayBuffer, String } = globalThis;
   const isView = ArrayBuffer.isView;
+  const isArray = Array.isArray;
   const randomValues = crypto.getRandomValues.bind(crypto);
   const postToSelf = page.postMessage.bind(page);
   const isolated = config.isolationUrl !== null;
@@ -185,35 +199,58 @@ function ipcMain(config: BridgeConfig): void {
     frame.contentWindow?.postMessage(data, "*");
   };
 
+  // Event handlers of this page: id → the event name and the function (the core knows only the ids).
+  const handlers: Record<number, { event: string; fn: (event: unknown) => void } | undefined> = Object
+    .create(null);
+  let nextHandler = 1;
+  const runHandlers = (data: { event?: unknown; handlers?: unknown; payload?: unknown }) => {
+    const ids = data.handlers;
+    if (!isArray(ids)) return;
+    for (let i = 0; i < ids.length; i++) {
+      const handler = handlers[ids[i]];
+      if (!handler || handler.event !== data.event) continue;
+      try {
+        handler.fn({ event: data.event, id: ids[i], payload: data.payload });
+      } catch (error) {
+        setTimeout(() => {
+          throw error; // reported like any uncaught error, without stopping the other handlers
+        });
+      }
+    }
+  };
+
   page.addEventListener("message", (event) => {
     if (!event.isTrusted) return;
     const data = event.data as { airlock?: unknown; id?: unknown; [key: string]: unknown } | null;
-    if (
-      !data || typeof data.airlock !== "string" || typeof data.id !== "string" && data.airlock !== "ready"
-    ) {
+    if (!data || typeof data.airlock !== "string") return;
+    const fromFrame = frame !== null && event.source === (frame.contentWindow as unknown);
+    const fromRelay = event.source === (page as unknown) && event.origin === appOrigin;
+    if (data.airlock === "event") {
+      // Isolated, only the iframe can hand over an event (it opened the core's seal); brownfield has no
+      // such guarantee to give.
+      if (isolated ? fromFrame : fromRelay) runHandlers(data as { event?: unknown; handlers?: unknown });
       return;
     }
-    const id = data.id as string;
-    if (data.airlock === "answer" && event.source === (page as unknown) && event.origin === appOrigin) {
-      // Only the core knows the call's nonce (it travelled sealed), so page scripts cannot forge a result.
-      // A message the core could not open comes back without one, and may only fail the call.
-      const call = pending[id];
-      if (call && (data.nonce === call.nonce || (data.nonce === undefined && data.ok === false))) {
-        settle(id, data as { ok: boolean });
-      }
-      return;
-    }
-    if (!frame || event.source !== (frame.contentWindow as unknown)) return;
-    if (data.airlock === "ready") {
+    if (fromFrame && data.airlock === "ready") {
       ready = true;
       for (let i = 0; i < queued; i++) send(queue[i]);
       queued = 0;
-    } else if (data.airlock === "sealed") {
+      return;
+    }
+    if (typeof data.id !== "string") return;
+    const call = pending[data.id];
+    if (!call) return;
+    if (data.airlock === "answer" && fromRelay) {
+      // Only the core knows the call's nonce (it travelled sealed), so page scripts cannot forge a result.
+      // A message the core could not open comes back without one, and may only fail the call.
+      if (data.nonce === call.nonce || (data.nonce === undefined && data.ok === false)) {
+        settle(data.id, data as { ok: boolean });
+      }
+    } else if (data.airlock === "sealed" && fromFrame) {
       // Past the hook: from here the core answers, however long the command takes.
-      const call = pending[id];
-      if (call) clearTimeout(call.timer);
-    } else if (data.airlock === "refused") {
-      settle(id, { ok: false, error: data.error });
+      clearTimeout(call.timer);
+    } else if (data.airlock === "refused" && fromFrame) {
+      settle(data.id, { ok: false, error: data.error });
     }
   });
 
@@ -243,11 +280,53 @@ function ipcMain(config: BridgeConfig): void {
     });
   };
 
-  const api = Object.freeze({ invoke });
+  const unlisten = (event: string, id: number): Promise<void> => {
+    if (!handlers[id]) return Promise.resolve();
+    handlers[id] = undefined;
+    return invoke("plugin:event|unlisten", { event, eventId: id }).then(() => undefined);
+  };
+  /** Resolves, once the core has registered it, to the function that removes the listener. */
+  const listen = (event: unknown, fn: unknown): Promise<() => void> => {
+    if (typeof event !== "string") {
+      return Promise.reject(new TypeError("listen: the event name must be a string"));
+    }
+    if (typeof fn !== "function") {
+      return Promise.reject(new TypeError("listen: the handler must be a function"));
+    }
+    const id = nextHandler++;
+    handlers[id] = { event, fn: fn as (event: unknown) => void };
+    return invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }).then(
+      () => () => void unlisten(event, id).catch(() => {}),
+      (error) => {
+        handlers[id] = undefined;
+        throw error;
+      },
+    );
+  };
+  const once = (event: unknown, fn: unknown): Promise<() => void> => {
+    if (typeof fn !== "function") {
+      return Promise.reject(new TypeError("once: the handler must be a function"));
+    }
+    let stop: (() => void) | undefined;
+    let done = false;
+    return listen(event, (message: unknown) => {
+      if (done) return;
+      done = true;
+      stop?.();
+      fn(message);
+    }).then((unlistenFn) => (stop = unlistenFn));
+  };
+  const emit = (event: unknown, payload: unknown = null): Promise<void> =>
+    invoke("plugin:event|emit", { event, payload }).then(() => undefined);
+
+  const api = Object.freeze({ invoke, listen, once, emit });
   const define = (name: string, value: unknown) =>
     Object.defineProperty(page, name, { value, enumerable: true, configurable: false, writable: false });
   define("airlock", api);
-  define("__TAURI__", Object.freeze({ core: api }));
+  define(
+    "__TAURI__",
+    Object.freeze({ core: Object.freeze({ invoke }), event: Object.freeze({ listen, once, emit }) }),
+  );
 }
 
 /** The script for the privileged "airlock" world. */

@@ -44,11 +44,14 @@ export interface WebviewOptions {
   devtools?: boolean;
   /** Copy the page's console messages to stdout (handy in dev, noise in tests). */
   console?: boolean;
+  /** Called when a new document is committed to the window (a load, reload or navigation). */
+  onPageCommitted?: () => void;
 }
 
 const WEBKIT_USER_CONTENT_INJECT_TOP_FRAME = 1;
 const WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START = 0;
 const SOUP_MESSAGE_HEADERS_RESPONSE = 1;
+const WEBKIT_LOAD_COMMITTED = 2;
 const WEBKIT_LOAD_FINISHED = 3;
 
 const windows = new Map<number, Webview>();
@@ -96,6 +99,7 @@ function callbacks(): CallbackHub {
     loadChanged: new Deno.UnsafeCallback(
       { parameters: ["pointer", "u32", "pointer"], result: "void" } as const,
       (_view, event, userData) => {
+        if (event === WEBKIT_LOAD_COMMITTED) windows.get(idOf(userData))?.onLoadCommitted();
         if (event === WEBKIT_LOAD_FINISHED) windows.get(idOf(userData))?.onLoadFinished();
       },
     ),
@@ -131,7 +135,8 @@ const AsyncFunction = (async () => {}).constructor as new (body: string) => unkn
 function asFunctionBody(js: string): string {
   try {
     new AsyncFunction(`return (${js}\n);`); // parse only, never run here
-    return `return await (${js}\n);`;
+    // A function (say, an unlisten callback) has no JSON value: it comes back as undefined, not an error.
+    return `const value = await (${js}\n);\nreturn typeof value === "function" ? undefined : value;`;
   } catch {
     return js;
   }
@@ -254,6 +259,11 @@ export class Webview {
 
   #nextLoad(): Promise<void> {
     return new Promise((resolve) => this.#loadWaiters.push(resolve));
+  }
+
+  /** @internal */
+  onLoadCommitted(): void {
+    this.#options.onPageCommitted?.();
   }
 
   /** @internal */

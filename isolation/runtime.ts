@@ -36,8 +36,16 @@ declare function sealEnvelope(
   seq: number,
   plaintext: Uint8Array<ArrayBuffer>,
 ): Promise<string>;
+declare function openEvent(
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  lastSeq: number,
+  wire: string,
+): Promise<{ seq: number; plaintext: Uint8Array<ArrayBuffer> }>;
 declare function tooDeep(value: unknown, max: number): boolean;
 declare function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer>;
+declare function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown;
 
 /** Runs inside the iframe. Self-contained: it is shipped as source text. */
 function runtimeMain(config: RuntimeConfig): void {
@@ -46,12 +54,35 @@ function runtimeMain(config: RuntimeConfig): void {
   const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth } = config;
   const post = (data: unknown) => parent.postMessage(data, appOrigin);
   document.currentScript?.remove(); // the key literal leaves the DOM with this script
-  const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, ["encrypt"]);
+  // Encrypt for calls up to the core, decrypt for events down from it.
+  const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
   config.key = "";
   let seq = 0;
   // Envelopes leave in sequence order even when encryptions finish out of order, so the core's replay
   // window sees an orderly stream however many calls are in flight.
   let posted: Promise<unknown> = Promise.resolve();
+  // Events from the core are opened one at a time, in order: each must carry a higher number than the last.
+  let lastEventSeq = 0;
+  let opening: Promise<unknown> = Promise.resolve();
+
+  const deliverEvent = (wire: string) => {
+    opening = opening.then(async () => {
+      try {
+        const opened = await openEvent(await key, windowLabel, sid, lastEventSeq, wire);
+        lastEventSeq = opened.seq;
+        const { event, handlers, payload } = unpackMessage(opened.plaintext, maxDepth) as Record<
+          string,
+          unknown
+        >;
+        post({ airlock: "event", event, handlers, payload });
+      } catch {
+        // Not from the core (forged, replayed or stale): nothing to deliver, and nothing to tell.
+      }
+    });
+  };
 
   const checkHookOutput = (out: unknown): { cmd: string; payload: unknown; options: unknown } => {
     if (out === null || out === undefined) throw new Error("the isolation hook returned nothing");
@@ -70,7 +101,10 @@ function runtimeMain(config: RuntimeConfig): void {
   page.addEventListener("message", async (event: MessageEvent) => {
     // Only the parent may call: not a sibling frame, not a forged event.
     if (!event.isTrusted || event.source !== (parent as unknown) || event.origin !== appOrigin) return;
-    const data = event.data as { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown } | null;
+    const data = event.data as
+      | { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown; envelope?: unknown }
+      | null;
+    if (data?.airlock === "event" && typeof data.envelope === "string") return deliverEvent(data.envelope);
     if (!data || data.airlock !== "call" || typeof data.id !== "string" || typeof data.nonce !== "string") {
       return;
     }
@@ -90,7 +124,8 @@ function runtimeMain(config: RuntimeConfig): void {
       let plaintext: Uint8Array<ArrayBuffer>;
       try {
         // The nonce stays out of the hook's sight: it is the call's secret id, echoed by the core.
-        plaintext = packMessage({ kind: "invoke", nonce, cmd, payload, options });
+        const kind = cmd.startsWith("plugin:event|") ? "event" : "invoke";
+        plaintext = packMessage({ kind, nonce, cmd, payload, options });
       } catch (error) {
         throw new Error(`the call's arguments cannot be serialised: ${(error as Error).message}`);
       }

@@ -12,6 +12,12 @@ export function envelopeAad(window: string, sid: string, seq: number): Uint8Arra
   return new TextEncoder().encode(`airlock-v1\n${window}\n${sid}\n${seq}`);
 }
 
+/** The same for events the core sends down to the iframe: another tag, so neither direction's
+ * envelopes can be passed off as the other's. */
+export function eventAad(window: string, sid: string, seq: number): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`airlock-v1-event\n${window}\n${sid}\n${seq}`);
+}
+
 export function bytesToBase64(bytes: Uint8Array): string {
   // Native where the engine has it (WebKit 2.48+, V8 14+): several times faster on large payloads.
   const native = (bytes as unknown as { toBase64?: () => string }).toBase64;
@@ -36,18 +42,18 @@ export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
 
 /**
  * Seals one message: AES-256-GCM with a fresh random 96-bit nonce (safe far beyond the message count of one
- * session key), the header bound as AAD. Returns the wire string the core's openEnvelope accepts.
+ * session key), the header bound as AAD. Returns the wire string the other side opens.
  */
-export async function sealEnvelope(
+export async function sealWith(
   key: CryptoKey,
-  window: string,
+  aad: Uint8Array<ArrayBuffer>,
   sid: string,
   seq: number,
   plaintext: Uint8Array<ArrayBuffer>,
 ): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: envelopeAad(window, sid, seq) },
+    { name: "AES-GCM", iv, additionalData: aad },
     key,
     plaintext,
   );
@@ -60,7 +66,53 @@ export async function sealEnvelope(
   });
 }
 
+/** A call, sealed by the iframe for the core (which opens it with openEnvelope). */
+export function sealEnvelope(
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  seq: number,
+  plaintext: Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  return sealWith(key, envelopeAad(window, sid, seq), sid, seq, plaintext);
+}
+
+/** An event, sealed by the core for the iframe (which opens it with openEvent). */
+export function sealEvent(
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  seq: number,
+  plaintext: Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  return sealWith(key, eventAad(window, sid, seq), sid, seq, plaintext);
+}
+
+/**
+ * Opens an event from the core. Sequence numbers must rise (the core sends them in order and postMessage
+ * keeps it), so a page re-posting a captured event gets nothing. Throws on anything else.
+ */
+export async function openEvent(
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  lastSeq: number,
+  wire: string,
+): Promise<{ seq: number; plaintext: Uint8Array<ArrayBuffer> }> {
+  const { v, sid: wireSid, seq, iv, ct } = JSON.parse(wire);
+  if (v !== 1 || wireSid !== sid || !Number.isSafeInteger(seq) || seq <= lastSeq) {
+    throw new Error("stale or foreign event");
+  }
+  const plaintext = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: base64ToBytes(iv), additionalData: eventAad(window, sid, seq) },
+    key,
+    base64ToBytes(ct),
+  );
+  return { seq, plaintext: new Uint8Array(plaintext) };
+}
+
 /** The source text of the functions above, for embedding in the isolation document. */
 export function sealSource(): string {
-  return [envelopeAad, bytesToBase64, base64ToBytes, sealEnvelope].map(String).join("\n");
+  return [envelopeAad, eventAad, bytesToBase64, base64ToBytes, sealWith, sealEnvelope, sealEvent, openEvent]
+    .map(String).join("\n");
 }

@@ -53,6 +53,40 @@ export function packMessage(message: Record<string, unknown>): Uint8Array<ArrayB
   return out;
 }
 
+/**
+ * The inverse of packMessage, for bytes nobody should be trusted on: every length is checked, and depth
+ * before the (recursive) restore walks the value. Throws an Error saying what is wrong.
+ */
+export function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown {
+  if (bytes.byteLength < 8) throw new Error("malformed message: truncated");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const jsonLength = view.getUint32(0);
+  const lengthsLength = view.getUint32(4);
+  const blobsAt = 8 + jsonLength + lengthsLength;
+  if (blobsAt > bytes.byteLength) throw new Error("malformed message: lengths exceed the message");
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let value: unknown, lengths: unknown;
+  try {
+    lengths = JSON.parse(decoder.decode(bytes.subarray(8 + jsonLength, blobsAt)));
+    value = JSON.parse(decoder.decode(bytes.subarray(8, 8 + jsonLength)));
+  } catch {
+    throw new Error("malformed message: not UTF-8 JSON");
+  }
+  if (!Array.isArray(lengths) || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+    throw new Error("malformed message: blob lengths");
+  }
+  const blobs: Uint8Array[] = [];
+  let at = blobsAt;
+  for (const length of lengths as number[]) {
+    if (at + length > bytes.byteLength) throw new Error("malformed message: blob past the end");
+    blobs.push(bytes.slice(at, at + length));
+    at += length;
+  }
+  if (at !== bytes.byteLength) throw new Error("malformed message: trailing bytes");
+  if (tooDeep(value, maxDepth)) throw new Error(`message nests deeper than ${maxDepth} levels`);
+  return restoreBytes(value, blobs);
+}
+
 /** Puts the blobs back where their {"$bytes": i} references stand. */
 export function restoreBytes(value: unknown, blobs: Uint8Array[]): unknown {
   if (value === null || typeof value !== "object") return value;
@@ -60,7 +94,7 @@ export function restoreBytes(value: unknown, blobs: Uint8Array[]): unknown {
   if (Object.hasOwn(record, "$bytes") && Object.keys(record).length === 1) {
     const index = record.$bytes;
     if (typeof index !== "number" || !(index >= 0 && index < blobs.length) || !Number.isInteger(index)) {
-      throw new Error("malformed byte reference");
+      throw new Error("malformed message: byte reference");
     }
     return blobs[index];
   }
@@ -70,5 +104,5 @@ export function restoreBytes(value: unknown, blobs: Uint8Array[]): unknown {
 
 /** The source text of these functions, for the iframe and the relay. */
 export function wireSource(): string {
-  return [tooDeep, packMessage, restoreBytes].map(String).join("\n");
+  return [tooDeep, packMessage, unpackMessage, restoreBytes].map(String).join("\n");
 }

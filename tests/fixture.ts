@@ -12,6 +12,10 @@ export interface FixtureOptions {
   hook?: string | null;
   /** Extra files for the frontend folder (path → content). */
   frontend?: Record<string, string>;
+  /** Airlock's own config section (limits, timeouts). */
+  airlock?: Record<string, unknown>;
+  /** Extra files for the isolation app's folder (path → content). */
+  isolation?: Record<string, string>;
 }
 
 /** Writes an app laid out like a Tauri project and returns its config file's path. */
@@ -32,8 +36,12 @@ export async function makeApp(options: FixtureOptions = {}): Promise<string> {
     await Deno.mkdir(join(root, "dist-isolation"));
     await Deno.writeTextFile(join(root, "dist-isolation", "index.html"), `<script src="index.js"></script>`);
     await Deno.writeTextFile(join(root, "dist-isolation", "index.js"), hook);
+    for (const [name, content] of Object.entries(options.isolation ?? {})) {
+      await Deno.writeTextFile(join(root, "dist-isolation", name), content);
+    }
     config.tauri = { pattern: { use: "isolation", options: { dir: "../dist-isolation" } } };
   }
+  if (options.airlock) config.airlock = options.airlock;
   const file = join(root, "src-tauri", "tauri.conf.json");
   await Deno.writeTextFile(file, JSON.stringify(config, null, 2));
   return file;

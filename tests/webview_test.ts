@@ -1,4 +1,5 @@
 // Every test that opens a real window, gathered in one test module: GTK and WebKit live on the thread
 // that first used them, and `deno test` gives each test file a thread of its own.
 import "./webview/isolation_path.ts";
+import "./webview/events.ts";
 import "./webview/host.ts";

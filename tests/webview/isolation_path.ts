@@ -134,6 +134,8 @@ Deno.test("an unsealed message posted straight to the core is rejected, and page
   const { seen, commands } = recorder();
   const app = await launch({ config: await makeApp(), commands });
   try {
+    await app.evaluate(`${INVOKE}("echo", {})`); // the isolation session is up
+    seen.length = 0;
     // The page's own world has no route to the core's message handler at all.
     assert.equal(await app.evaluate(`typeof window.webkit?.messageHandlers?.airlockCore`), "undefined");
     // From the bridge's own world (as if a page had broken out), unsealed and forged messages fail.

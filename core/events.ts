@@ -1,0 +1,101 @@
+// Events of one window, in both directions, under Tauri's command names so @tauri-apps/api's event module
+// works: the page's listen/unlisten/emit arrive as sealed "plugin:event|…" calls (through the hook, like
+// any invoke), and the core's emit reaches only this window's own listeners.
+import type { Commands } from "./router.ts";
+
+/** What an app's core-side listener receives. */
+export interface EventMessage {
+  event: string;
+  payload: unknown;
+  /** Label of the window whose page emitted it. */
+  window: string;
+}
+export type EventListener = (message: EventMessage) => void | Promise<void>;
+
+/** Sends an event down to the page's handlers with these ids (sealed when the window is isolated). */
+export type Deliver = (event: string, handlers: number[], payload: unknown) => Promise<void>;
+
+// Tauri's rule for event names, so names valid there are valid here and nothing odd reaches a listener.
+const EVENT_NAME = /^[A-Za-z0-9\-/:_]{1,256}$/;
+const MAX_LISTENERS = 10_000;
+
+function eventName(value: unknown): string {
+  if (typeof value !== "string" || !EVENT_NAME.test(value)) {
+    throw new Error("event name must be 1–256 characters of letters, digits, -, /, : and _");
+  }
+  return value;
+}
+
+function handlerId(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new Error("event handler id must be a non-negative integer");
+  }
+  return value as number;
+}
+
+export class WindowEvents {
+  /** The page's listeners: event name → handler ids (the functions themselves stay in the page). */
+  #page = new Map<string, Set<number>>();
+  #pageCount = 0;
+  #core = new Map<string, Set<EventListener>>();
+
+  constructor(readonly window: string, private readonly deliver: Deliver) {}
+
+  /** A new document in the window: its old listeners are gone with the old page. */
+  reset(): void {
+    this.#page.clear();
+    this.#pageCount = 0;
+  }
+
+  /** The app's own listener for events the page emits; returns the function that removes it. */
+  listen(event: string, listener: EventListener): () => void {
+    const name = eventName(event);
+    const set = this.#core.get(name) ?? new Set();
+    this.#core.set(name, set);
+    set.add(listener);
+    return () => void set.delete(listener);
+  }
+
+  /** An event from the core to this window's page; only the handlers listening for it see it. */
+  async emit(event: string, payload?: unknown): Promise<void> {
+    const handlers = this.#page.get(eventName(event));
+    if (handlers?.size) await this.deliver(event, [...handlers], payload);
+  }
+
+  /** The "plugin:event|…" commands the page's calls are routed to (once opened and checked). */
+  commands(): Commands {
+    return {
+      "plugin:event|listen": (args) => {
+        const name = eventName(args?.event);
+        const id = handlerId(args?.handler);
+        const set = this.#page.get(name) ?? new Set();
+        if (!set.has(id)) {
+          if (this.#pageCount >= MAX_LISTENERS) {
+            throw new Error(`too many event listeners (limit ${MAX_LISTENERS})`);
+          }
+          this.#pageCount++;
+        }
+        this.#page.set(name, set.add(id));
+        return id;
+      },
+      "plugin:event|unlisten": (args) => {
+        if (this.#page.get(eventName(args?.event))?.delete(handlerId(args?.eventId))) this.#pageCount--;
+        return null;
+      },
+      "plugin:event|emit": async (args) => {
+        const name = eventName(args?.event);
+        const message = { event: name, payload: args?.payload ?? null, window: this.window };
+        // The app's listeners first, then the page's own (Tauri delivers a page's emit to itself too).
+        for (const listener of [...this.#core.get(name) ?? []]) {
+          try {
+            await listener(message);
+          } catch (error) {
+            console.error(`airlock: listener for ${name} failed: ${(error as Error)?.message ?? error}`);
+          }
+        }
+        await this.emit(name, message.payload);
+        return null;
+      },
+    };
+  }
+}
