@@ -31,9 +31,11 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
-  const native =
-    (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array<ArrayBuffer> }).fromBase64;
-  if (typeof native === "function") return native(text);
+  const native = (Uint8Array as unknown as {
+    fromBase64?: (text: string, options: { lastChunkHandling: string }) => Uint8Array<ArrayBuffer>;
+  }).fromBase64;
+  // Strict: one spelling per byte string, so nothing opens under two different wire texts.
+  if (typeof native === "function") return native(text, { lastChunkHandling: "strict" });
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

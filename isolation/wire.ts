@@ -75,6 +75,9 @@ export function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown {
   if (!Array.isArray(lengths) || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) {
     throw new Error("malformed message: blob lengths");
   }
+  // Each blob is referenced as {"$bytes":N} (12+ characters of JSON): more blobs than that is a message
+  // built to make the decoder copy millions of empty slices, not one packMessage wrote.
+  if (lengths.length > jsonLength / 12) throw new Error("malformed message: more blobs than references");
   const blobs: Uint8Array[] = [];
   let at = blobsAt;
   for (const length of lengths as number[]) {
