@@ -1,5 +1,5 @@
 // Airlock's public module: what an app, a test or an outside harness needs.
-export { APP_ORIGIN, type AppHandle, launch, type LaunchOptions } from "./core/app.ts";
+export { APP_ORIGIN, type AppHandle, type AuditEntry, launch, type LaunchOptions } from "./core/app.ts";
 export { type AppConfig, ConfigError, loadConfig } from "./core/config.ts";
 export type { CommandContext, CommandHandler, Commands } from "./core/router.ts";
 export type { EventListener, EventMessage } from "./core/events.ts";

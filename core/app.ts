@@ -28,6 +28,15 @@ export interface LaunchOptions {
   console?: boolean;
   /** Enable the web inspector (defaults to the config's airlock.devtools). */
   devtools?: boolean;
+  /** Where each rejected message is reported, once; by default one JSON line on stderr. */
+  audit?: (entry: AuditEntry) => void;
+}
+
+/** A message the core refused. Never carries argument values: they may be what an attacker wants logged. */
+export interface AuditEntry {
+  window: string;
+  reason: string;
+  cmd?: string;
 }
 
 export interface AppHandle {
@@ -97,8 +106,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   // One outstanding ticket: the only way to get the isolation document (and so a session) served.
   let ticket: string | null = null;
 
-  const audit = (reason: string) =>
-    console.error(`airlock: rejected message ${JSON.stringify({ window: label, reason })}`);
+  const audit = options.audit ??
+    ((entry: AuditEntry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`));
 
   const serveIsolation = async (request: SchemeRequest): Promise<SchemeResponse> => {
     const url = new URL(request.uri);
@@ -141,9 +150,12 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       const table = call.kind === "event" ? builtins : commands;
       answer = await dispatch(table, call.nonce, call.cmd, call.payload, context);
     } catch (error) {
-      if (!(error instanceof RejectedMessage)) throw error;
-      audit(error.message);
-      answer = { ok: false, error: `rejected by the core: ${error.message}` };
+      // A bug of ours must not take the app down either: the caller learns of it, the log has it.
+      const rejected = error instanceof RejectedMessage
+        ? error
+        : new RejectedMessage(`internal error: ${(error as Error)?.message ?? error}`);
+      audit({ window: label, reason: rejected.message, ...(rejected.cmd ? { cmd: rejected.cmd } : {}) });
+      answer = { ok: false, error: `rejected by the core: ${rejected.message}` };
     }
     return encodeAnswer(answer, cmd);
   };

@@ -8,6 +8,10 @@ import type { ReplayWindow } from "./replay.ts";
 /** A message refused by the core; the message says why and goes back to the caller. */
 export class RejectedMessage extends Error {
   override name = "RejectedMessage";
+  /** The command the message named, when it got far enough to be known. */
+  constructor(message: string, readonly cmd?: string) {
+    super(message);
+  }
 }
 
 export interface Invocation {
@@ -119,7 +123,7 @@ export function validateInvocation(value: unknown): Invocation {
     throw new RejectedMessage("malformed message: cmd");
   }
   if ((message.kind === "event") !== message.cmd.startsWith(EVENT_PREFIX)) {
-    throw new RejectedMessage(`message kind ${message.kind} does not match its command`);
+    throw new RejectedMessage(`message kind ${message.kind} does not match its command`, message.cmd);
   }
   return {
     kind: message.kind,

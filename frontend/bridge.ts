@@ -32,7 +32,7 @@ interface FrameGlobals {
     createElement(tag: "iframe"): IsolationFrame;
     querySelector(selector: string): IsolationFrame | null;
   };
-  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  addEventListener(type: "message", listener: (event: MessageEvent) => void, capture?: boolean): void;
   postMessage(data: unknown, targetOrigin: string): void;
   webkit: { messageHandlers: Record<string, { postMessage(text: string): Promise<string> }> };
 }
@@ -149,6 +149,8 @@ type Pending = {
   nonce: string;
   message: unknown;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** With the hook: sent to the iframe, not yet sealed or refused there. */
+  inHook: boolean;
 };
 
 function ipcMain(config: BridgeConfig): void {
@@ -161,8 +163,15 @@ function ipcMain(config: BridgeConfig): void {
   const isArray = Array.isArray;
   const randomValues = crypto.getRandomValues.bind(crypto);
   const postToSelf = page.postMessage.bind(page);
+  // MessageEvent's getters, read through Reflect.apply: a page redefining MessageEvent.prototype.source
+  // (or Function.prototype.call) later cannot make its own messages look like the iframe's.
+  const apply = Reflect.apply;
+  const getter = (name: string) => Object.getOwnPropertyDescriptor(MessageEvent.prototype, name)!.get!;
+  const [dataOf, sourceOf, originOf] = [getter("data"), getter("source"), getter("origin")];
   const isolated = config.isolationUrl !== null;
   const frame = isolated ? isolationFrame(page) : null;
+  // The frame's window, taken now: HTMLIFrameElement.prototype.contentWindow is the page's to redefine.
+  const frameWindow = frame?.contentWindow ?? null;
   // Null-prototype records, indexed directly: no method a page could patch is called on them later.
   const pending: Record<string, Pending | undefined> = Object.create(null);
   const queue: string[] = [];
@@ -170,15 +179,16 @@ function ipcMain(config: BridgeConfig): void {
   let nextId = 1;
   let ready = !isolated;
 
+  const digits = "0123456789abcdef"; // indexing a string calls nothing a page could replace
   const hex = (bytes: Uint8Array) => {
     let out = "";
-    for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    for (let i = 0; i < bytes.length; i++) out += digits[bytes[i] >> 4] + digits[bytes[i] & 15];
     return out;
   };
   const settle = (id: string, outcome: { ok: boolean; value?: unknown; error?: unknown }) => {
     const call = pending[id];
     if (!call) return;
-    pending[id] = undefined;
+    delete pending[id];
     clearTimeout(call.timer);
     if (outcome.ok) call.resolve(outcome.value);
     else call.reject(new Error(String(outcome.error)));
@@ -194,9 +204,10 @@ function ipcMain(config: BridgeConfig): void {
     if (!call) return;
     const data = { airlock: isolated ? "call" : "plain", id, nonce: call.nonce, message: call.message };
     if (!frame) return postToSelf(data, appOrigin);
+    call.inHook = true;
     expire(id, config.hookTimeoutMs, `the isolation hook did not answer within ${config.hookTimeoutMs} ms`);
     // A sandboxed frame has an opaque origin, which no targetOrigin other than "*" can name.
-    frame.contentWindow?.postMessage(data, "*");
+    frameWindow?.postMessage(data, "*");
   };
 
   // Event handlers of this page: id → the event name and the function (the core knows only the ids).
@@ -219,12 +230,16 @@ function ipcMain(config: BridgeConfig): void {
     }
   };
 
+  // Capture phase, registered before any page script: the first listener to see every message.
   page.addEventListener("message", (event) => {
-    if (!event.isTrusted) return;
-    const data = event.data as { airlock?: unknown; id?: unknown; [key: string]: unknown } | null;
+    if (!event.isTrusted) return; // an own, unforgeable property of every event
+    const data = apply(dataOf, event, []) as
+      | { airlock?: unknown; id?: unknown; [key: string]: unknown }
+      | null;
     if (!data || typeof data.airlock !== "string") return;
-    const fromFrame = frame !== null && event.source === (frame.contentWindow as unknown);
-    const fromRelay = event.source === (page as unknown) && event.origin === appOrigin;
+    const source = apply(sourceOf, event, []);
+    const fromFrame = frameWindow !== null && source === frameWindow;
+    const fromRelay = source === page && apply(originOf, event, []) === appOrigin;
     if (data.airlock === "event") {
       // Isolated, only the iframe can hand over an event (it opened the core's seal); brownfield has no
       // such guarantee to give.
@@ -232,6 +247,9 @@ function ipcMain(config: BridgeConfig): void {
       return;
     }
     if (fromFrame && data.airlock === "ready") {
+      // A second ready means a new isolation document (the frame was reloaded or navigated away and
+      // back): calls the old one never answered are handed to the new one.
+      if (ready) { for (const id in pending) if (pending[id]?.inHook) send(id); }
       ready = true;
       for (let i = 0; i < queued; i++) send(queue[i]);
       queued = 0;
@@ -248,11 +266,12 @@ function ipcMain(config: BridgeConfig): void {
       }
     } else if (data.airlock === "sealed" && fromFrame) {
       // Past the hook: from here the core answers, however long the command takes.
+      call.inHook = false;
       clearTimeout(call.timer);
     } else if (data.airlock === "refused" && fromFrame) {
       settle(data.id, { ok: false, error: data.error });
     }
-  });
+  }, true);
 
   const invoke = (cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> => {
     // The minimum shape, checked before the hook sees anything.
@@ -269,7 +288,7 @@ function ipcMain(config: BridgeConfig): void {
     // Tauri's message shape, so isolation apps written for Tauri see what they expect.
     const message = { cmd, callback: Number(id), error: Number(id), payload: args, options };
     return new Promise((resolve, reject) => {
-      pending[id] = { resolve, reject, nonce, message, timer: undefined };
+      pending[id] = { resolve, reject, nonce, message, timer: undefined, inHook: false };
       if (ready) return send(id);
       queue[queued++] = id;
       expire(
@@ -282,7 +301,7 @@ function ipcMain(config: BridgeConfig): void {
 
   const unlisten = (event: string, id: number): Promise<void> => {
     if (!handlers[id]) return Promise.resolve();
-    handlers[id] = undefined;
+    delete handlers[id];
     return invoke("plugin:event|unlisten", { event, eventId: id }).then(() => undefined);
   };
   /** Resolves, once the core has registered it, to the function that removes the listener. */
@@ -298,7 +317,7 @@ function ipcMain(config: BridgeConfig): void {
     return invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }).then(
       () => () => void unlisten(event, id).catch(() => {}),
       (error) => {
-        handlers[id] = undefined;
+        delete handlers[id];
         throw error;
       },
     );

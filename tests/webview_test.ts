@@ -2,4 +2,5 @@
 // that first used them, and `deno test` gives each test file a thread of its own.
 import "./webview/isolation_path.ts";
 import "./webview/events.ts";
+import "./webview/attacks.ts";
 import "./webview/host.ts";
