@@ -124,6 +124,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     const document = await sessionDocument(built, {
       key: created.rawKey,
       sid: session.sid,
+      ticket: presented,
       window: label,
       appOrigin: APP_ORIGIN,
       maxMessageBytes: config.limits.maxMessageBytes,

@@ -117,17 +117,26 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
 
   const isolationUrl = config.isolationUrl;
   // The document (and with it a session key) is served once per ticket, so neither a fetch, an <img>
-  // nor a second iframe of the page can replace the session. Any load of the frame we did not start
-  // (a reload, or a page navigating it elsewhere) gets a fresh ticket, so a fresh key and handshake.
+  // nor a second iframe of the page can replace the session. Any load of the frame we did not start (a
+  // reload, or the page navigating it elsewhere) gets a fresh ticket, so a fresh key and handshake. A load
+  // we did start must be followed by the document saying it is alive for that ticket (its first act);
+  // otherwise our navigation was cut short by another, and the frame gets a fresh ticket too.
+  let ticket: string | null = null;
+  let aliveFor: string | null = null;
   let expectingLoad = false;
   const navigate = () =>
     core.postMessage(JSON.stringify({ control: "ticket" })).then((text) => {
+      ticket = JSON.parse(text).ticket;
       expectingLoad = true;
-      frame.src = `${isolationUrl}?ticket=${JSON.parse(text).ticket}`;
+      frame.src = `${isolationUrl}?ticket=${ticket}`;
     });
   frame.addEventListener("load", () => {
-    if (expectingLoad) expectingLoad = false;
-    else navigate();
+    if (!expectingLoad) return void navigate();
+    expectingLoad = false;
+    const loaded = ticket;
+    setTimeout(() => {
+      if (ticket === loaded && aliveFor !== loaded && !expectingLoad) navigate();
+    }, 1000);
   });
   navigate();
 
@@ -137,7 +146,10 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
     if (!event.isTrusted || event.source !== (frame.contentWindow as unknown) || event.origin !== "null") {
       return;
     }
-    const data = event.data as { airlock?: unknown; id?: unknown; envelope?: unknown } | null;
+    const data = event.data as
+      | { airlock?: unknown; id?: unknown; envelope?: unknown; ticket?: unknown }
+      | null;
+    if (data?.airlock === "alive" && typeof data.ticket === "string") aliveFor = data.ticket;
     if (data?.airlock !== "sealed" || typeof data.envelope !== "string") return;
     answer(core.postMessage(data.envelope), data.id);
   });

@@ -8,6 +8,8 @@ export interface RuntimeConfig {
   /** Raw AES-256 key, base64; imported non-extractable, then dropped from this script's memory. */
   key: string;
   sid: string;
+  /** The (already spent) ticket this document was served for: tells the relay which load is this one. */
+  ticket: string;
   window: string;
   /** The only origin allowed to send calls and receive sealed messages: the app's main frame. */
   appOrigin: string;
@@ -53,6 +55,9 @@ function runtimeMain(config: RuntimeConfig): void {
   const { parent, document } = page;
   const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth } = config;
   const post = (data: unknown) => parent.postMessage(data, appOrigin);
+  // The isolation app's hook, set through the accessor defined below.
+  let hook: unknown;
+  post({ airlock: "alive", ticket: config.ticket });
   document.currentScript?.remove(); // the key literal leaves the DOM with this script
   // Encrypt for calls up to the core, decrypt for events down from it.
   const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, [
@@ -110,7 +115,6 @@ function runtimeMain(config: RuntimeConfig): void {
     }
     const { id, nonce } = data;
     try {
-      const hook = page.__TAURI_ISOLATION_HOOK__;
       if (typeof hook !== "function") {
         throw new Error("the isolation app defines no window.__TAURI_ISOLATION_HOOK__ function");
       }
@@ -143,11 +147,26 @@ function runtimeMain(config: RuntimeConfig): void {
     }
   });
 
-  // Ready once the key is imported and the isolation app's scripts have all run (they define the hook).
-  const announce = () => key.then(() => post({ airlock: "ready" }));
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", announce, { once: true });
-  } else announce();
+  // Ready once the key is imported, the isolation app's scripts have all run, and the hook is a function
+  // (an app may define it late, say after its own setup): calls wait in the main frame until then.
+  let loaded = document.readyState !== "loading";
+  let announced = false;
+  const announce = () => {
+    if (announced || !loaded || typeof hook !== "function") return;
+    announced = true;
+    key.then(() => post({ airlock: "ready" }));
+  };
+  Object.defineProperty(page, "__TAURI_ISOLATION_HOOK__", {
+    get: () => hook,
+    set: (value) => {
+      hook = value;
+      announce();
+    },
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    loaded = true;
+    announce();
+  }, { once: true });
 }
 
 /** The runtime as the inline script text for one iframe document. */

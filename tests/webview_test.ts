@@ -3,4 +3,5 @@
 import "./webview/isolation_path.ts";
 import "./webview/events.ts";
 import "./webview/attacks.ts";
+import "./webview/limits.ts";
 import "./webview/host.ts";
