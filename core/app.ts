@@ -9,7 +9,7 @@ import { packMessage } from "../isolation/wire.ts";
 import { readAsset } from "./assets.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
-import { type EventListener, WindowEvents } from "./events.ts";
+import { type Deliver, type EventListener, WindowEvents } from "./events.ts";
 import { randomHex } from "./key.ts";
 import { IsolationSession } from "./session.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
@@ -76,21 +76,18 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   let webview: Webview | null = null;
   // Events go down one at a time, sealed in order, so the iframe sees their numbers rise.
   let eventsSent: Promise<unknown> = Promise.resolve();
-  const deliver = (event: string, handlers: number[], payload: unknown): Promise<void> => {
+  const deliver: Deliver = (message) => {
     const sent = eventsSent.then(async () => {
       const view = webview;
       if (!view) return;
       let js: string;
       if (isolation) {
         if (!session) return; // no frame to open it: the page has no listeners yet either
-        js = `deliverEvent({ envelope: ${
-          JSON.stringify(await session.sealEvent(event, handlers, payload))
-        } })`;
+        js = `deliverEvent({ envelope: ${JSON.stringify(await session.sealDown(message))} })`;
       } else {
-        const packed = bytesToBase64(packMessage({ event, handlers, payload: payload ?? null }));
-        js = `deliverEvent({ plain: ${JSON.stringify(packed)} })`;
+        js = `deliverEvent({ plain: ${JSON.stringify(bytesToBase64(packMessage(message)))} })`;
       }
-      // Not awaited: the next event may be sealed while this one is on its way.
+      // Not awaited: the next message may be sealed while this one is on its way.
       view.evaluate(js, BRIDGE_WORLD).catch(() => {});
     });
     eventsSent = sent.catch(() => {});
@@ -102,6 +99,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     window: label,
     app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
     emit: (event, payload) => events.emit(event, payload),
+    channel: (ref) => events.channel(ref),
   };
   // One outstanding ticket: the only way to get the isolation document (and so a session) served.
   let ticket: string | null = null;
@@ -190,6 +188,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
 
   const bridge: BridgeConfig = {
     appOrigin: APP_ORIGIN,
+    window: label,
     isolationUrl: isolation ? ISOLATION_URL : null,
     hookTimeoutMs: config.limits.hookTimeoutMs,
     readyTimeoutMs: config.limits.readyTimeoutMs,

@@ -12,8 +12,25 @@ export interface EventMessage {
 }
 export type EventListener = (message: EventMessage) => void | Promise<void>;
 
-/** Sends an event down to the page's handlers with these ids (sealed when the window is isolated). */
-export type Deliver = (event: string, handlers: number[], payload: unknown) => Promise<void>;
+/** Sends a message down to the page (sealed when the window is isolated): an event for the listeners
+ * with these ids, or a message for one channel. */
+export type Deliver = (
+  message: { kind: "event"; event: string; handlers: number[]; payload: unknown } | {
+    kind: "channel";
+    channel: number;
+    message: unknown;
+  },
+) => Promise<void>;
+
+/** A Tauri Channel the page passed as an argument: the command streams messages to it, in order. */
+export interface Channel {
+  readonly id: number;
+  send(message: unknown): Promise<void>;
+  /** Tells the page no more messages will come (its callback is then released). */
+  close(): Promise<void>;
+}
+
+const CHANNEL_REF = /^__CHANNEL__:(\d{1,15})$/;
 
 // Tauri's rule for event names, so names valid there are valid here and nothing odd reaches a listener.
 const EVENT_NAME = /^[A-Za-z0-9\-/:_]{1,256}$/;
@@ -59,7 +76,32 @@ export class WindowEvents {
   /** An event from the core to this window's page; only the handlers listening for it see it. */
   async emit(event: string, payload?: unknown): Promise<void> {
     const handlers = this.#page.get(eventName(event));
-    if (handlers?.size) await this.deliver(event, [...handlers], payload);
+    if (handlers?.size) {
+      await this.deliver({ kind: "event", event, handlers: [...handlers], payload: payload ?? null });
+    }
+  }
+
+  /** The channel an argument refers to ("__CHANNEL__:<id>", what a Tauri Channel serialises to). */
+  channel(ref: unknown): Channel {
+    const match = typeof ref === "string" ? CHANNEL_REF.exec(ref) : null;
+    if (!match) throw new Error("not a channel: expected a Channel argument");
+    const id = Number(match[1]);
+    let index = 0;
+    let closed = false;
+    const post = (message: Record<string, unknown>) =>
+      this.deliver({ kind: "channel", channel: id, message });
+    return {
+      id,
+      send: (message) => {
+        if (closed) return Promise.reject(new Error("the channel is closed"));
+        return post({ message: message ?? null, index: index++ });
+      },
+      close: () => {
+        if (closed) return Promise.resolve();
+        closed = true;
+        return post({ end: true, index: index++ });
+      },
+    };
   }
 
   /** The "plugin:event|…" commands the page's calls are routed to (once opened and checked). */
@@ -82,20 +124,30 @@ export class WindowEvents {
         if (this.#page.get(eventName(args?.event))?.delete(handlerId(args?.eventId))) this.#pageCount--;
         return null;
       },
-      "plugin:event|emit": async (args) => {
-        const name = eventName(args?.event);
-        const message = { event: name, payload: args?.payload ?? null, window: this.window };
-        // The app's listeners first, then the page's own (Tauri delivers a page's emit to itself too).
-        for (const listener of [...this.#core.get(name) ?? []]) {
-          try {
-            await listener(message);
-          } catch (error) {
-            console.error(`airlock: listener for ${name} failed: ${(error as Error)?.message ?? error}`);
-          }
-        }
-        await this.emit(name, message.payload);
-        return null;
+      "plugin:event|emit": (args) => this.#fromPage(args?.event, args?.payload, true),
+      // Tauri's emitTo: this window's page hears it only when it is the target (the app's own listeners
+      // always do; other windows are other launches, with their own routes).
+      "plugin:event|emit_to": (args) => {
+        const target = args?.target;
+        const label = typeof target === "string" ? target : target?.label;
+        const toThisPage = target?.kind === "Any" || label === this.window;
+        return this.#fromPage(args?.event, args?.payload, toThisPage);
       },
     };
+  }
+
+  async #fromPage(event: unknown, payload: unknown, toThisPage: boolean): Promise<null> {
+    const name = eventName(event);
+    const message = { event: name, payload: payload ?? null, window: this.window };
+    // The app's listeners first, then the page's own (Tauri delivers a page's emit to itself too).
+    for (const listener of [...this.#core.get(name) ?? []]) {
+      try {
+        await listener(message);
+      } catch (error) {
+        console.error(`airlock: listener for ${name} failed: ${(error as Error)?.message ?? error}`);
+      }
+    }
+    if (toThisPage) await this.emit(name, message.payload);
+    return null;
   }
 }

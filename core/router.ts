@@ -1,6 +1,7 @@
 // Routing an opened message to the app's command handler, and turning every outcome into an answer the
 // caller's promise can settle with.
 import { bytesToBase64 } from "../isolation/seal.ts";
+import type { Channel } from "./events.ts";
 
 export interface CommandContext {
   /** Label of the window the call came from. */
@@ -8,6 +9,8 @@ export interface CommandContext {
   app: { name: string; version: string; identifier: string };
   /** Sends an event to that window's page (only its listeners for the event see it). */
   emit(event: string, payload?: unknown): Promise<void>;
+  /** The channel a Channel argument refers to, for streaming messages to the page. */
+  channel(ref: unknown): Channel;
 }
 
 // deno-lint-ignore no-explicit-any

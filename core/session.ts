@@ -34,9 +34,8 @@ export class IsolationSession {
     return opened;
   }
 
-  /** An event for this session's iframe to open and hand to the page's listeners. */
-  sealEvent(event: string, handlers: number[], payload: unknown): Promise<string> {
-    const plaintext = packMessage({ event, handlers, payload: payload ?? null });
-    return sealEvent(this.key, this.window, this.sid, ++this.#eventSeq, plaintext);
+  /** A message down to this session's iframe (an event, a channel message), for it to open and pass on. */
+  sealDown(message: Record<string, unknown>): Promise<string> {
+    return sealEvent(this.key, this.window, this.sid, ++this.#eventSeq, packMessage(message));
   }
 }

@@ -18,6 +18,8 @@ export const CORE_HANDLER = "airlockCore";
 
 export interface BridgeConfig {
   appOrigin: string;
+  /** This window's label (Tauri's metadata.currentWindow.label). */
+  window: string;
   /** null in the brownfield pattern (no isolation): the page's calls go to the core unsealed. */
   isolationUrl: string | null;
   hookTimeoutMs: number;
@@ -173,6 +175,7 @@ function ipcMain(config: BridgeConfig): void {
   const { setTimeout, clearTimeout, Promise, Error, TypeError, Object, ArrayBuffer, String } = globalThis;
   const isView = ArrayBuffer.isView;
   const isArray = Array.isArray;
+  const keysOf = Object.keys;
   const randomValues = crypto.getRandomValues.bind(crypto);
   const postToSelf = page.postMessage.bind(page);
   // MessageEvent's getters, read through Reflect.apply: a page redefining MessageEvent.prototype.source
@@ -222,23 +225,46 @@ function ipcMain(config: BridgeConfig): void {
     frameWindow?.postMessage(data, "*");
   };
 
-  // Event handlers of this page: id → the event name and the function (the core knows only the ids).
-  const handlers: Record<number, { event: string; fn: (event: unknown) => void } | undefined> = Object
+  // Callbacks the core may call (event listeners, channels), as Tauri's transformCallback registers
+  // them: the core knows only their ids, and reaches them only through the sealed downstream path.
+  const callbacks: Record<number, { fn: (value: unknown) => void; once: boolean } | undefined> = Object
     .create(null);
-  let nextHandler = 1;
-  const runHandlers = (data: { event?: unknown; handlers?: unknown; payload?: unknown }) => {
+  let nextCallback = 1;
+  const transformCallback = (fn: unknown, once = false): number => {
+    if (typeof fn !== "function") throw new TypeError("transformCallback: the callback must be a function");
+    const id = nextCallback++;
+    callbacks[id] = { fn: fn as (value: unknown) => void, once: !!once };
+    return id;
+  };
+  const unregisterCallback = (id: number) => void delete callbacks[id];
+  const runCallback = (id: unknown, value: unknown) => {
+    const callback = callbacks[id as number];
+    if (!callback) return;
+    if (callback.once) delete callbacks[id as number];
+    try {
+      callback.fn(value);
+    } catch (error) {
+      setTimeout(() => {
+        throw error; // reported like any uncaught error, without stopping the other callbacks
+      });
+    }
+  };
+  /** What the core sent down (an event for some listeners, or a channel message), opened by the iframe. */
+  const deliver = (
+    data: {
+      kind?: unknown;
+      event?: unknown;
+      handlers?: unknown;
+      payload?: unknown;
+      channel?: unknown;
+      message?: unknown;
+    },
+  ) => {
+    if (data.kind === "channel") return runCallback(data.channel, data.message);
     const ids = data.handlers;
-    if (!isArray(ids)) return;
+    if (data.kind !== "event" || !isArray(ids)) return;
     for (let i = 0; i < ids.length; i++) {
-      const handler = handlers[ids[i]];
-      if (!handler || handler.event !== data.event) continue;
-      try {
-        handler.fn({ event: data.event, id: ids[i], payload: data.payload });
-      } catch (error) {
-        setTimeout(() => {
-          throw error; // reported like any uncaught error, without stopping the other handlers
-        });
-      }
+      runCallback(ids[i], { event: data.event, id: ids[i], payload: data.payload });
     }
   };
 
@@ -255,7 +281,7 @@ function ipcMain(config: BridgeConfig): void {
     if (data.airlock === "event") {
       // Isolated, only the iframe can hand over an event (it opened the core's seal); brownfield has no
       // such guarantee to give.
-      if (isolated ? fromFrame : fromRelay) runHandlers(data as { event?: unknown; handlers?: unknown });
+      if (isolated ? fromFrame : fromRelay) deliver(data as Record<string, unknown>);
       return;
     }
     if (fromFrame && data.airlock === "ready") {
@@ -297,6 +323,7 @@ function ipcMain(config: BridgeConfig): void {
     }
     const id = String(nextId++);
     const nonce = hex(randomValues(new Uint8Array(16)));
+    args = toIpc(args, 0);
     // Tauri's message shape, so isolation apps written for Tauri see what they expect.
     const message = { cmd, callback: Number(id), error: Number(id), payload: args, options };
     return new Promise((resolve, reject) => {
@@ -311,9 +338,31 @@ function ipcMain(config: BridgeConfig): void {
     });
   };
 
-  const unlisten = (event: string, id: number): Promise<void> => {
-    if (!handlers[id]) return Promise.resolve();
-    delete handlers[id];
+  // Tauri's serialisation hook: an argument with a __TAURI_TO_IPC_KEY__ method (a Channel) travels as
+  // what that method returns. Objects are copied only where something changed.
+  const toIpc = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value !== "object" || depth > 64 || isView(value)) return value;
+    const record = value as Record<string, unknown>;
+    const custom = record.__TAURI_TO_IPC_KEY__;
+    if (typeof custom === "function") return apply(custom, value, []);
+    let copy: Record<string, unknown> | null = null;
+    const keys = keysOf(record);
+    for (let i = 0; i < keys.length; i++) {
+      const item = record[keys[i]];
+      const next = toIpc(item, depth + 1);
+      if (next === item) continue;
+      if (!copy) {
+        copy = isArray(value) ? [] as unknown as Record<string, unknown> : {};
+        for (let j = 0; j < keys.length; j++) copy[keys[j]] = record[keys[j]];
+      }
+      copy[keys[i]] = next;
+    }
+    return copy ?? value;
+  };
+
+  const unlisten = (event: unknown, id: number): Promise<void> => {
+    if (!callbacks[id]) return Promise.resolve();
+    unregisterCallback(id);
     return invoke("plugin:event|unlisten", { event, eventId: id }).then(() => undefined);
   };
   /** Resolves, once the core has registered it, to the function that removes the listener. */
@@ -324,12 +373,11 @@ function ipcMain(config: BridgeConfig): void {
     if (typeof fn !== "function") {
       return Promise.reject(new TypeError("listen: the handler must be a function"));
     }
-    const id = nextHandler++;
-    handlers[id] = { event, fn: fn as (event: unknown) => void };
+    const id = transformCallback(fn);
     return invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }).then(
       () => () => void unlisten(event, id).catch(() => {}),
       (error) => {
-        delete handlers[id];
+        unregisterCallback(id);
         throw error;
       },
     );
@@ -350,13 +398,34 @@ function ipcMain(config: BridgeConfig): void {
   const emit = (event: unknown, payload: unknown = null): Promise<void> =>
     invoke("plugin:event|emit", { event, payload }).then(() => undefined);
 
-  const api = Object.freeze({ invoke, listen, once, emit });
+  const freeze = Object.freeze;
+  const api = freeze({ invoke, listen, once, emit });
   const define = (name: string, value: unknown) =>
     Object.defineProperty(page, name, { value, enumerable: true, configurable: false, writable: false });
   define("airlock", api);
   define(
     "__TAURI__",
-    Object.freeze({ core: Object.freeze({ invoke }), event: Object.freeze({ listen, once, emit }) }),
+    freeze({ core: freeze({ invoke, transformCallback }), event: freeze({ listen, once, emit }) }),
+  );
+  // What @tauri-apps/api (v2) calls, so frontends built on it run unchanged.
+  const label = config.window;
+  define(
+    "__TAURI_INTERNALS__",
+    freeze({
+      invoke,
+      transformCallback,
+      unregisterCallback,
+      convertFileSrc: (path: string, protocol = "asset") =>
+        `${protocol}://localhost/${encodeURIComponent(path)}`,
+      metadata: freeze({
+        currentWindow: freeze({ label }),
+        currentWebview: freeze({ windowLabel: label, label }),
+      }),
+    }),
+  );
+  define(
+    "__TAURI_EVENT_PLUGIN_INTERNALS__",
+    freeze({ unregisterListener: (_event: string, eventId: number) => unregisterCallback(eventId) }),
   );
 }
 

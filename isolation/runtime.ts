@@ -78,11 +78,8 @@ function runtimeMain(config: RuntimeConfig): void {
       try {
         const opened = await openEvent(await key, windowLabel, sid, lastEventSeq, wire);
         lastEventSeq = opened.seq;
-        const { event, handlers, payload } = unpackMessage(opened.plaintext, maxDepth) as Record<
-          string,
-          unknown
-        >;
-        post({ airlock: "event", event, handlers, payload });
+        const message = unpackMessage(opened.plaintext, maxDepth) as Record<string, unknown>;
+        post({ ...message, airlock: "event" });
       } catch {
         // Not from the core (forged, replayed or stale): nothing to deliver, and nothing to tell.
       }

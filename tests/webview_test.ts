@@ -4,4 +4,5 @@ import "./webview/isolation_path.ts";
 import "./webview/events.ts";
 import "./webview/attacks.ts";
 import "./webview/limits.ts";
+import "./webview/tauri_compat.ts";
 import "./webview/host.ts";
