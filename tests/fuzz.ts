@@ -1452,7 +1452,8 @@ async function raceCase(rng: Rng, corpus: Corpus): Promise<Outcome> {
   }
   const deliveries = raceDeliveries(rng, genuine);
   for (let n = rng.range(0, 3); n > 0; n--) {
-    deliveries.push({ wire: await session.sealEvent("tick", [rng.int(10)], { n }), seq: null });
+    const event = { kind: "event", event: "tick", handlers: [rng.int(10)], payload: { n } };
+    deliveries.push({ wire: await session.sealDown(event), seq: null });
   }
   rng.shuffle(deliveries);
   const results = await Promise.allSettled(deliveries.map((d) => session.open(d.wire, corpus.limits)));
