@@ -9,6 +9,7 @@ import { packMessage } from "../isolation/wire.ts";
 import { readAsset } from "./assets.ts";
 import { type AppConfig, loadConfig } from "./config.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
+import { BUILTIN_PREFIX, builtinCommands } from "./builtins.ts";
 import { type Deliver, type EventListener, WindowEvents } from "./events.ts";
 import { randomHex } from "./key.ts";
 import { IsolationSession } from "./session.ts";
@@ -17,6 +18,16 @@ import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer
 export const APP_ORIGIN = "app://localhost";
 export const ISOLATION_URL = "isolation://localhost/";
 const TICKET_REQUEST = JSON.stringify({ control: "ticket" });
+/** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
+export const API_MODULE_PATH = "/__airlock/api.js";
+const apiModule = (): SchemeResponse => ({
+  status: 200,
+  contentType: "text/javascript; charset=utf-8",
+  body: new TextEncoder().encode(
+    `const api = window.airlock;\nexport const { invoke, listen, once, emit, fs, http, app } = api;\n` +
+      `export const currentWindow = api.window;\nexport default api;\n`,
+  ),
+});
 
 export interface LaunchOptions {
   /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
@@ -46,6 +57,8 @@ export interface AppHandle {
    * JSON-serialisable result. `world: "airlock"` runs it beside the bridge instead, for testing the core's
    * own defences as if the page had broken out of its world. */
   evaluate(js: string, options?: { world?: string }): Promise<unknown>;
+  /** The native window's title. */
+  readonly title: string;
   /** Sends an event to this window's page: only its listeners for that event receive it. */
   emit(event: string, payload?: unknown): Promise<void>;
   /** Listens for an event the page emits; returns the function that stops listening. */
@@ -67,6 +80,13 @@ const text = (status: number, body: string): SchemeResponse => ({
 export async function launch(options: LaunchOptions): Promise<AppHandle> {
   const config = await loadConfig(options.config);
   const commands = options.commands ?? {};
+  for (const name of Object.keys(commands)) {
+    if (name.startsWith(BUILTIN_PREFIX)) {
+      throw new Error(
+        `command name ${JSON.stringify(name)} is reserved: "${BUILTIN_PREFIX}…" names are Airlock's own`,
+      );
+    }
+  }
   const label = options.label ?? "main";
   const isolation = config.pattern.use === "isolation";
   const built: IsolationDocument | null = config.pattern.use === "isolation"
@@ -94,7 +114,11 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     return sent;
   };
   const events = new WindowEvents(label, deliver);
-  const builtins = events.commands();
+  const builtins = builtinCommands(config, events, {
+    label,
+    setTitle: (title) => webview?.setTitle(title),
+    close: () => webview?.close() ?? Promise.resolve(),
+  });
   const context: CommandContext = {
     window: label,
     app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
@@ -146,7 +170,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
         return JSON.stringify({ ticket });
       }
       cmd = call.cmd;
-      const table = call.kind === "event" ? builtins : commands;
+      const table = call.cmd.startsWith(BUILTIN_PREFIX) ? builtins : commands;
       answer = await dispatch(table, call.nonce, call.cmd, call.payload, context);
     } catch (error) {
       // A bug of ours must not take the app down either: the caller learns of it, the log has it.
@@ -198,7 +222,9 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     width: config.app.width,
     height: config.app.height,
     schemes: {
-      app: (request) => readAsset(config.frontendDir, request.path),
+      // The frontend API as an ES module, at a path reserved for it.
+      app: (request) =>
+        request.path === API_MODULE_PATH ? apiModule() : readAsset(config.frontendDir, request.path),
       isolation: serveIsolation,
     },
     userScripts: [
@@ -217,6 +243,9 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     config,
     label,
     closed: webview.closed,
+    get title() {
+      return view.title;
+    },
     evaluate: (js, evaluateOptions) => view.evaluate(js, evaluateOptions?.world),
     emit: (event, payload) => events.emit(event, payload),
     listen: (event, listener) => events.listen(event, listener),

@@ -2,6 +2,7 @@
 // caller's promise can settle with.
 import { bytesToBase64 } from "../isolation/seal.ts";
 import type { Channel } from "./events.ts";
+import { type Infer, type Schema, t, ValidationError } from "./schema.ts";
 
 export interface CommandContext {
   /** Label of the window the call came from. */
@@ -22,6 +23,25 @@ export type Answer =
   | { nonce?: string; ok: true; value: unknown }
   | { nonce?: string; ok: false; error: string };
 
+/**
+ * A command whose arguments are checked against a schema before the handler runs; `args` is typed from
+ * it. A bad call is refused with the field at fault: "invalid arguments for greet: args.name: expected a
+ * string, got number".
+ */
+export function command<S extends Schema<unknown> | Record<string, Schema<unknown>>, R>(
+  schema: S,
+  handler: (args: S extends Schema<infer T> ? T : Infer<Schema<ObjectArgs<S>>>, context: CommandContext) => R,
+): CommandHandler {
+  const check =
+    (typeof (schema as Schema<unknown>).parse === "function"
+      ? schema
+      : t.object(schema as Record<string, Schema<unknown>>)) as Schema<unknown>;
+  const checked: CommandHandler = (args, context) => handler(check.parse(args, "args") as never, context);
+  return checked;
+}
+type ObjectArgs<S> = S extends Record<string, Schema<unknown>> ? Infer<ReturnType<typeof t.object<S>>>
+  : never;
+
 export async function dispatch(
   commands: Commands,
   nonce: string,
@@ -35,6 +55,9 @@ export async function dispatch(
   try {
     return { nonce, ok: true, value: await handler(args, context) };
   } catch (error) {
+    if (error instanceof ValidationError) {
+      return { nonce, ok: false, error: `invalid arguments for ${cmd}: ${error.message}` };
+    }
     return { nonce, ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }

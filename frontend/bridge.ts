@@ -399,7 +399,47 @@ function ipcMain(config: BridgeConfig): void {
     invoke("plugin:event|emit", { event, payload }).then(() => undefined);
 
   const freeze = Object.freeze;
-  const api = freeze({ invoke, listen, once, emit });
+  // The core's own APIs: plain invokes of its "plugin:…" commands, so the hook sees (and may refuse)
+  // each one like any other call. baseDir names a file scope from the app's config.
+  type FsOptions = { baseDir?: string; recursive?: boolean };
+  const fsCall =
+    (cmd: string, extra: Record<string, unknown> = {}) => (path: unknown, options: FsOptions = {}) =>
+      invoke(`plugin:fs|${cmd}`, { path, baseDir: options.baseDir, ...extra, recursive: options.recursive });
+  const fs = freeze({
+    readTextFile: fsCall("read_text_file"),
+    readFile: fsCall("read_file"),
+    writeTextFile: (path: unknown, contents: unknown, options: FsOptions = {}) =>
+      invoke("plugin:fs|write_text_file", { path, contents, baseDir: options.baseDir }),
+    writeFile: (path: unknown, contents: unknown, options: FsOptions = {}) =>
+      invoke("plugin:fs|write_file", { path, contents, baseDir: options.baseDir }),
+    readDir: fsCall("read_dir"),
+    mkdir: fsCall("mkdir"),
+    remove: fsCall("remove"),
+    stat: fsCall("stat"),
+    exists: fsCall("exists"),
+  });
+  const http = freeze({
+    fetch: (url: unknown, init: Record<string, unknown> = {}) =>
+      invoke("plugin:http|fetch", {
+        url,
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        responseType: init.responseType,
+        timeoutMs: init.timeoutMs,
+      }),
+  });
+  const currentWindow = freeze({
+    label: config.window,
+    setTitle: (value: unknown) => invoke("plugin:window|set_title", { label: config.window, value }),
+    close: () => invoke("plugin:window|close", { label: config.window }),
+  });
+  const app = freeze({
+    getName: () => invoke("plugin:app|name"),
+    getVersion: () => invoke("plugin:app|version"),
+    getIdentifier: () => invoke("plugin:app|identifier"),
+  });
+  const api = freeze({ invoke, listen, once, emit, fs, http, window: currentWindow, app });
   const define = (name: string, value: unknown) =>
     Object.defineProperty(page, name, { value, enumerable: true, configurable: false, writable: false });
   define("airlock", api);

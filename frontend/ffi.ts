@@ -43,6 +43,7 @@ const GTK = {
   gtk_init_check: { parameters: [P, P], result: "i32" },
   gtk_window_new: { parameters: ["i32"], result: P },
   gtk_window_set_title: { parameters: [P, B], result: V },
+  gtk_window_get_title: { parameters: [P], result: P },
   gtk_window_set_default_size: { parameters: [P, "i32", "i32"], result: V },
   gtk_container_add: { parameters: [P, P], result: V },
   gtk_widget_show_all: { parameters: [P], result: V },

@@ -293,6 +293,18 @@ export class Webview {
     return promise;
   }
 
+  /** The native window's title, as GTK has it. */
+  get title(): string {
+    if (!this.#alive) return "";
+    return readCString(this.#lib.gtk.gtk_window_get_title(this.#window)) ?? "";
+  }
+
+  setTitle(title: string): void {
+    if (!this.#alive) return;
+    this.#lib.gtk.gtk_window_set_title(this.#window, cString(title));
+    wakeLoop();
+  }
+
   /** Destroys the window and waits until GTK has let go of it. */
   async close(): Promise<void> {
     if (this.#alive) {

@@ -5,4 +5,5 @@ import "./webview/events.ts";
 import "./webview/attacks.ts";
 import "./webview/limits.ts";
 import "./webview/tauri_compat.ts";
+import "./webview/apis.ts";
 import "./webview/host.ts";
