@@ -9,6 +9,7 @@ import {
   loadConfig,
   NativeUnavailableError,
 } from "./mod.ts";
+import { watchApp } from "./core/dev.ts";
 
 const USAGE = "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>]";
 
@@ -32,13 +33,16 @@ async function dev(args: string[]): Promise<void> {
   const config = await loadConfig(configFile);
   const commandsFile = option(args, "--commands") ?? config.commandsModule;
   const commands = commandsFile ? await loadCommands(commandsFile) : {};
+  // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
   const app = await launch({ config: configFile, commands, console: true, devtools: true });
+  const watcher = watchApp(app);
   console.log(
     `airlock: ${config.app.name} is running (${
       Object.keys(commands).length
-    } commands); close the window to quit`,
+    } commands), reloading on changes; close the window to quit`,
   );
   await app.closed;
+  watcher.close();
 }
 
 if (import.meta.main) {

@@ -63,6 +63,11 @@ export interface AppHandle {
   emit(event: string, payload?: unknown): Promise<void>;
   /** Listens for an event the page emits; returns the function that stops listening. */
   listen(event: string, listener: EventListener): () => void;
+  /** Rebuilds the isolation app from its folder and reloads only the isolation frame with it (a new
+   * document, key and handshake; the page keeps its state). Throws the build error, keeping the old one. */
+  rebuildIsolation(): Promise<IsolationDocument>;
+  /** Shows a message over the page (dev build errors), or removes it with null. */
+  showOverlay(message: string | null): Promise<void>;
   /** Reloads the page (and so its isolation frame, with a fresh key). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -89,7 +94,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   }
   const label = options.label ?? "main";
   const isolation = config.pattern.use === "isolation";
-  const built: IsolationDocument | null = config.pattern.use === "isolation"
+  let built: IsolationDocument | null = config.pattern.use === "isolation"
     ? await buildIsolationDocument(config.pattern.dir)
     : null;
   let session: IsolationSession | null = null;
@@ -249,6 +254,16 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     evaluate: (js, evaluateOptions) => view.evaluate(js, evaluateOptions?.world),
     emit: (event, payload) => events.emit(event, payload),
     listen: (event, listener) => events.listen(event, listener),
+    rebuildIsolation: async () => {
+      if (config.pattern.use !== "isolation") throw new Error("this app has no isolation app (brownfield)");
+      const next = await buildIsolationDocument(config.pattern.dir);
+      built = next;
+      await view.evaluate(`reloadIsolation()`, BRIDGE_WORLD);
+      return next;
+    },
+    showOverlay: async (message) => {
+      await view.evaluate(`showOverlay(${JSON.stringify(message)})`, BRIDGE_WORLD);
+    },
     reload: () => view.reload(),
     close: () => view.close(),
   };

@@ -32,11 +32,17 @@ interface FrameGlobals {
   document: {
     documentElement: { appendChild(node: unknown): void };
     createElement(tag: "iframe"): IsolationFrame;
+    createElement(tag: "div"): HTMLElementLike;
     querySelector(selector: string): IsolationFrame | null;
   };
   addEventListener(type: "message", listener: (event: MessageEvent) => void, capture?: boolean): void;
   postMessage(data: unknown, targetOrigin: string): void;
   webkit: { messageHandlers: Record<string, { postMessage(text: string): Promise<string> }> };
+}
+interface HTMLElementLike {
+  setAttribute(name: string, value: string): void;
+  remove(): void;
+  textContent: string;
 }
 interface IsolationFrame {
   contentWindow: { postMessage(data: unknown, targetOrigin: string): void } | null;
@@ -95,6 +101,25 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
     }
   };
   Object.defineProperty(globalThis, "deliverEvent", { value: deliverEvent });
+  // Dev builds: an error shown over the page, built from this world (the page cannot restyle it away
+  // by script, only by CSS, which is fine for a developer's own page).
+  let overlay: HTMLElementLike | null = null;
+  Object.defineProperty(globalThis, "showOverlay", {
+    value: (message: string | null) => {
+      overlay?.remove();
+      overlay = null;
+      if (message === null) return;
+      overlay = page.document.createElement("div");
+      overlay.setAttribute("data-airlock-overlay", "");
+      overlay.setAttribute(
+        "style",
+        "position:fixed;inset:0;z-index:2147483647;margin:0;padding:24px;overflow:auto;" +
+          "background:rgba(24,0,0,.92);color:#ffd7d7;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap",
+      );
+      overlay.textContent = `Airlock build error\n\n${message}`;
+      page.document.documentElement.appendChild(overlay);
+    },
+  });
 
   if (frame === null || config.isolationUrl === null) {
     // Brownfield: calls come straight from the page, unsealed; the core accepts that only in this pattern.
@@ -141,6 +166,8 @@ function relayMain(config: BridgeConfig, handlerName: string): void {
     }, 1000);
   });
   navigate();
+  // Dev: the isolation app was rebuilt; load it with a fresh ticket (so a fresh key and handshake).
+  Object.defineProperty(globalThis, "reloadIsolation", { value: () => void navigate() });
 
   page.addEventListener("message", (event) => {
     // Sealed messages are taken from the real iframe only; a page can neither forge its source nor its

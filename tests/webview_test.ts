@@ -6,4 +6,5 @@ import "./webview/attacks.ts";
 import "./webview/limits.ts";
 import "./webview/tauri_compat.ts";
 import "./webview/apis.ts";
+import "./webview/dev.ts";
 import "./webview/host.ts";

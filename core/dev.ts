@@ -1,0 +1,88 @@
+// `deno task dev`: watch the app's folders while the window is open. A frontend change reloads the page; an
+// isolation app change rebuilds it and reloads only the isolation frame (a new key and handshake). A
+// build error is printed and shown over the page, and the last good build keeps serving: never a crash.
+import { IsolationBuildError } from "../build/isolation.ts";
+import type { AppHandle } from "./app.ts";
+
+export interface DevWatcher {
+  close(): void;
+}
+
+export interface DevOptions {
+  log?: (line: string) => void;
+  /** Changes closer together than this are one change (editors write files in several steps). */
+  debounceMs?: number;
+}
+
+export function watchApp(app: AppHandle, options: DevOptions = {}): DevWatcher {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const debounceMs = options.debounceMs ?? 120;
+  const watchers: Deno.FsWatcher[] = [];
+  let buildError: string | null = null;
+  let closed = false;
+
+  const onFrontendChange = async (paths: string[]) => {
+    await app.reload();
+    log(`airlock: ${describe(paths)} changed: page reloaded`);
+    // The overlay lived in the old document; the error it reported still stands.
+    if (buildError !== null) await app.showOverlay(buildError);
+  };
+
+  const onIsolationChange = async (paths: string[]) => {
+    try {
+      const built = await app.rebuildIsolation();
+      if (buildError !== null) await app.showOverlay(null);
+      buildError = null;
+      log(
+        `airlock: ${
+          describe(paths)
+        } changed: isolation app rebuilt (${built.files.length} files), new session`,
+      );
+    } catch (error) {
+      if (!(error instanceof IsolationBuildError)) throw error;
+      buildError = error.message;
+      log(`airlock: isolation build failed, still serving the last good build: ${error.message}`);
+      await app.showOverlay(error.message);
+    }
+  };
+
+  const watch = (dir: string, onChange: (paths: string[]) => Promise<void>) => {
+    const watcher = Deno.watchFs(dir, { recursive: true });
+    watchers.push(watcher);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let changed = new Set<string>();
+    // One change handled at a time, in order: a reload must not overlap the next one.
+    let running: Promise<void> = Promise.resolve();
+    (async () => {
+      for await (const event of watcher) {
+        if (event.kind === "access" || event.kind === "other") continue;
+        event.paths.forEach((path) => changed.add(path));
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const paths = [...changed];
+          changed = new Set();
+          running = running.then(() => closed ? undefined : onChange(paths)).catch((error) => {
+            log(`airlock: reload failed: ${(error as Error)?.message ?? error}`);
+          });
+        }, debounceMs);
+      }
+      clearTimeout(timer);
+    })();
+  };
+
+  watch(app.config.frontendDir, onFrontendChange);
+  if (app.config.pattern.use === "isolation") watch(app.config.pattern.dir, onIsolationChange);
+  app.closed.then(() => close());
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const watcher of watchers) watcher.close();
+  };
+  return { close };
+}
+
+function describe(paths: string[]): string {
+  const names = paths.map((path) => path.split(/[\\/]/).pop());
+  return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+}
