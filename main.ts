@@ -1,4 +1,4 @@
-// Runs an Airlock app: `deno run -A main.ts dev --config FILE [--commands FILE]`.
+// Runs an Airlock app (`main.ts dev --config FILE [--commands FILE]`) or creates one (`main.ts new DIR`).
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import {
@@ -10,8 +10,11 @@ import {
   NativeUnavailableError,
 } from "./mod.ts";
 import { watchApp } from "./core/dev.ts";
+import { scaffoldApp, ScaffoldError } from "./build/scaffold.ts";
 
-const USAGE = "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>]";
+const USAGE =
+  "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>]\n" +
+  "       main.ts new <dir>";
 
 function option(args: string[], name: string): string | undefined {
   const at = args.indexOf(name);
@@ -45,16 +48,26 @@ async function dev(args: string[]): Promise<void> {
   watcher.close();
 }
 
+async function create(args: string[]): Promise<void> {
+  const [dir] = args;
+  if (!dir) throw new ConfigError("usage: main.ts new <dir>");
+  const files = await scaffoldApp(dir);
+  console.log(`airlock: created ${files.length} files in ${dir}`);
+  console.log(`  cd ${dir} && deno task dev    # run it (reloads on changes)`);
+  console.log(`  cd ${dir} && deno task test   # its test (under xvfb-run -a without a display)`);
+}
+
 if (import.meta.main) {
   const [command, ...rest] = Deno.args;
   try {
     if (command === "dev") await dev(rest);
+    else if (command === "new") await create(rest);
     else throw new ConfigError(USAGE);
     Deno.exit(0);
   } catch (error) {
     if (
       error instanceof ConfigError || error instanceof IsolationBuildError ||
-      error instanceof NativeUnavailableError
+      error instanceof NativeUnavailableError || error instanceof ScaffoldError
     ) {
       console.error(`airlock: ${(error as Error).message}`);
       Deno.exit(1);

@@ -144,7 +144,10 @@ export function native(): Libraries {
   return libraries;
 }
 
-const currentThread = Deno.dlopen("libc.so.6", { gettid: { parameters: [], result: "i32" } }).symbols.gettid;
+// Opened on first use, so importing this module (say, for `main.ts new`) needs no FFI permission.
+let libc: { symbols: { gettid(): number } } | null = null;
+const currentThread = () =>
+  (libc ??= Deno.dlopen("libc.so.6", { gettid: { parameters: [], result: "i32" } })).symbols.gettid();
 let gtkThread: number | null = null;
 
 /** gtk_init once per process; a missing display is the most common headless mistake, so name the fix. */

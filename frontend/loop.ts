@@ -6,10 +6,12 @@
 // page round trip and ~0.1 % idle CPU.
 import { native } from "./ffi.ts";
 
-const libc = Deno.dlopen("libc.so.6", {
+const POLL = {
   pollWait: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   pollNow: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
-}).symbols;
+} as const;
+// Opened with the first window, so importing Airlock needs no FFI permission.
+let poller: Deno.DynamicLibrary<typeof POLL>["symbols"] | null = null;
 
 const POLLFD_SIZE = 8; // struct pollfd { int fd; short events; short revents; }
 
@@ -45,6 +47,7 @@ export async function releaseLoop(): Promise<void> {
 
 async function runLoop(): Promise<void> {
   const { glib } = native();
+  const poll = poller ??= Deno.dlopen("libc.so.6", POLL).symbols;
   const context = glib.g_main_context_default();
   glib.g_main_context_acquire(context);
   let capacity = 32;
@@ -63,10 +66,10 @@ async function runLoop(): Promise<void> {
       }
       // Ask without waiting first: when something is already ready this saves a hop to the thread pool.
       // But never spin more than a few rounds without one, or Deno's timers and I/O would starve.
-      const readyNow = timeout[0] === 0 || libc.pollNow(fds, BigInt(count), 0) > 0;
+      const readyNow = timeout[0] === 0 || poll.pollNow(fds, BigInt(count), 0) > 0;
       if (!readyNow || ++roundsWithoutYield >= 16) {
         roundsWithoutYield = 0;
-        await libc.pollWait(fds, BigInt(count), readyNow ? 0 : timeout[0]);
+        await poll.pollWait(fds, BigInt(count), readyNow ? 0 : timeout[0]);
       }
       if (glib.g_main_context_check(context, priority[0], fds, count)) glib.g_main_context_dispatch(context);
     }

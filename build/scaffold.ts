@@ -1,0 +1,110 @@
+// `main.ts new <dir>`: a minimal app that runs and passes its own test as created: a frontend, an isolation
+// app with the seed's hook, a Tauri v2-shaped config, one typed command and one end-to-end test.
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const AIRLOCK_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export class ScaffoldError extends Error {}
+
+/** Writes the app into dir (which must not exist or be empty) and returns the files written. */
+export async function scaffoldApp(dir: string): Promise<string[]> {
+  const root = resolve(dir);
+  try {
+    for await (const _ of Deno.readDir(root)) throw new ScaffoldError(`${dir} is not empty`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const name = basename(root).replace(/[^A-Za-z0-9_-]/g, "-") || "app";
+  // The app imports Airlock through its own import map, relative when the two folders are on one volume.
+  const airlock = relative(root, AIRLOCK_ROOT).replaceAll("\\", "/") || ".";
+  const files: Record<string, string> = {
+    "deno.json": JSON.stringify(
+      {
+        tasks: {
+          // --config: this folder's import map, also for the commands module main.ts imports.
+          dev: `deno run -A --config deno.json ${airlock}/main.ts dev --config airlock.conf.json`,
+          test: "deno test --allow-ffi --allow-env --allow-read --allow-write --allow-net --allow-run",
+        },
+        imports: { "airlock/": `${airlock}/` },
+      },
+      null,
+      2,
+    ) + "\n",
+    "airlock.conf.json": JSON.stringify(
+      {
+        productName: name,
+        version: "0.1.0",
+        identifier: `dev.airlock.${name.toLowerCase()}`,
+        build: { frontendDist: "dist" },
+        app: {
+          windows: [{ title: name, width: 800, height: 600 }],
+          security: { pattern: { use: "isolation", options: { dir: "isolation" } } },
+        },
+        airlock: { commands: "commands.ts" },
+      },
+      null,
+      2,
+    ) + "\n",
+    "dist/index.html": `<!doctype html>
+<meta charset="utf-8">
+<title>${name}</title>
+<h1>${name}</h1>
+<input id="name" value="Ada"> <button id="greet">Greet</button>
+<p id="answer"></p>
+<script type="module" src="app.js"></script>
+`,
+    "dist/app.js": `import { invoke } from "/__airlock/api.js";
+
+document.getElementById("greet").addEventListener("click", async () => {
+  const answer = document.getElementById("answer");
+  try {
+    answer.textContent = await invoke("greet", { name: document.getElementById("name").value });
+  } catch (error) {
+    answer.textContent = "refused: " + error.message;
+  }
+});
+`,
+    "isolation/index.html": `<!doctype html>
+<meta charset="utf-8">
+<script src="index.js"></script>
+`,
+    "isolation/index.js":
+      `// Every call from the page passes through here first: inspect it, rewrite it, or throw to refuse it.
+window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+  console.log("hook", payload);
+  return payload;
+};
+`,
+    "commands.ts": `import { command, t } from "airlock/mod.ts";
+
+export const commands = {
+  greet: command({ name: t.string({ min: 1, max: 100 }) }, ({ name }) => \`Hello, \${name}!\`),
+};
+`,
+    "app_test.ts": `import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { launch } from "airlock/mod.ts";
+import { commands } from "./commands.ts";
+
+Deno.test("greet, through the isolation hook", async () => {
+  const app = await launch({ config: fileURLToPath(new URL("./airlock.conf.json", import.meta.url)), commands });
+  try {
+    assert.equal(await app.evaluate(\`window.airlock.invoke("greet", { name: "Ada" })\`), "Hello, Ada!");
+    const refused = await app.evaluate(\`window.airlock.invoke("greet", { name: 42 }).catch((e) => e.message)\`);
+    assert.match(refused as string, /args.name: expected a string/);
+  } finally {
+    await app.close();
+  }
+});
+`,
+  };
+  const written: string[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    const file = join(root, path);
+    await Deno.mkdir(dirname(file), { recursive: true });
+    await Deno.writeTextFile(file, content, { createNew: true });
+    written.push(file);
+  }
+  return written;
+}
