@@ -1,6 +1,6 @@
 // Runs an Airlock app (`main.ts dev --config FILE [--commands FILE]`) or creates one (`main.ts new DIR`).
 import { pathToFileURL } from "node:url";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   type Commands,
   ConfigError,
@@ -11,9 +11,13 @@ import {
 } from "./mod.ts";
 import { watchApp } from "./core/dev.ts";
 import { scaffoldApp, ScaffoldError } from "./build/scaffold.ts";
+import { embedApp, type EmbeddedApp } from "./build/embed.ts";
+import { compileApp, CompileError } from "./build/compile.ts";
 
 const USAGE =
   "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>]\n" +
+  "       main.ts build --config <file> [--out <dir>]     assets embedded in one module, for shipping\n" +
+  "       main.ts compile --config <file> [--output <exe>] one executable (honours DENORT_BIN)\n" +
   "       main.ts new <dir>";
 
 function option(args: string[], name: string): string | undefined {
@@ -48,6 +52,54 @@ async function dev(args: string[]): Promise<void> {
   watcher.close();
 }
 
+async function build(args: string[]): Promise<{ entry: string; name: string }> {
+  const configFile = option(args, "--config");
+  if (!configFile) throw new ConfigError(USAGE);
+  const result = await embedApp(configFile, option(args, "--out"));
+  for (const line of result.report) console.log(`airlock: ${line}`);
+  return { entry: result.entry, name: (await loadConfig(configFile)).app.name };
+}
+
+async function compile(args: string[]): Promise<void> {
+  const { entry, name } = await build(args);
+  // By default next to the generated entry, in the app's .airlock/ folder.
+  const output = option(args, "--output") ??
+    join(dirname(entry), name.replace(/[^A-Za-z0-9_-]/g, "-").toLowerCase());
+  for (const line of await compileApp(entry, output)) console.log(`airlock: ${line}`);
+}
+
+/** The entry of a built app (see build/embed.ts): runs it from its embedded assets. */
+export async function runEmbedded(app: EmbeddedApp, commands: Commands = {}): Promise<void> {
+  try {
+    if (Deno.env.get("AIRLOCK_SELF_CHECK") === "1") {
+      // For `deno task compile`: proves the executable starts and carries its app, without a window.
+      const files = Object.keys(app.frontend).length;
+      console.log(
+        `airlock self-check ok: ${files} frontend files, ${app.isolation ? "isolation" : "brownfield"}, ${
+          Object.keys(commands).length
+        } commands`,
+      );
+      Deno.exit(0);
+    }
+    const handle = await launch({ embedded: app, commands });
+    await handle.closed;
+    Deno.exit(0);
+  } catch (error) {
+    exitWithError(error);
+  }
+}
+
+function exitWithError(error: unknown): never {
+  if (
+    error instanceof ConfigError || error instanceof IsolationBuildError ||
+    error instanceof NativeUnavailableError || error instanceof ScaffoldError || error instanceof CompileError
+  ) {
+    console.error(`airlock: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+  throw error;
+}
+
 async function create(args: string[]): Promise<void> {
   const [dir] = args;
   if (!dir) throw new ConfigError("usage: main.ts new <dir>");
@@ -61,17 +113,12 @@ if (import.meta.main) {
   const [command, ...rest] = Deno.args;
   try {
     if (command === "dev") await dev(rest);
+    else if (command === "build") await build(rest);
+    else if (command === "compile") await compile(rest);
     else if (command === "new") await create(rest);
     else throw new ConfigError(USAGE);
     Deno.exit(0);
   } catch (error) {
-    if (
-      error instanceof ConfigError || error instanceof IsolationBuildError ||
-      error instanceof NativeUnavailableError || error instanceof ScaffoldError
-    ) {
-      console.error(`airlock: ${(error as Error).message}`);
-      Deno.exit(1);
-    }
-    throw error;
+    exitWithError(error);
   }
 }

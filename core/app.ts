@@ -1,13 +1,14 @@
 // The core: one app window, its two schemes, its isolation sessions, and the road from a sealed message
 // to a command and back.
+import type { EmbeddedApp } from "../build/embed.ts";
 import { buildIsolationDocument, type IsolationDocument } from "../build/isolation.ts";
 import { BRIDGE_WORLD, type BridgeConfig, CORE_HANDLER, ipcScript, relayScript } from "../frontend/bridge.ts";
 import { type SchemeRequest, type SchemeResponse, Webview } from "../frontend/webview.ts";
 import { sessionDocument } from "../isolation/document.ts";
 import { base64ToBytes, bytesToBase64 } from "../isolation/seal.ts";
 import { packMessage } from "../isolation/wire.ts";
-import { readAsset } from "./assets.ts";
-import { type AppConfig, loadConfig } from "./config.ts";
+import { embeddedAssets, readAsset } from "./assets.ts";
+import { type AppConfig, ConfigError, loadConfig, parseConfig } from "./config.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
 import { BUILTIN_PREFIX, builtinCommands } from "./builtins.ts";
 import { type Deliver, type EventListener, WindowEvents } from "./events.ts";
@@ -31,7 +32,9 @@ const apiModule = (): SchemeResponse => ({
 
 export interface LaunchOptions {
   /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
-  config: string | Record<string, unknown>;
+  config?: string | Record<string, unknown>;
+  /** An app built by `deno task build`: config and assets from memory, no folders read. */
+  embedded?: EmbeddedApp;
   commands?: Commands;
   /** Window label, seen by commands and the isolation hook. */
   label?: string;
@@ -83,7 +86,13 @@ const text = (status: number, body: string): SchemeResponse => ({
 });
 
 export async function launch(options: LaunchOptions): Promise<AppHandle> {
-  const config = await loadConfig(options.config);
+  const { embedded } = options;
+  if (!embedded && options.config === undefined) {
+    throw new ConfigError("launch: give a config (or an embedded app)");
+  }
+  const config = embedded
+    ? parseConfig(embedded.config, "<embedded config>", Deno.cwd())
+    : await loadConfig(options.config!);
   const commands = options.commands ?? {};
   for (const name of Object.keys(commands)) {
     if (name.startsWith(BUILTIN_PREFIX)) {
@@ -94,9 +103,15 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   }
   const label = options.label ?? "main";
   const isolation = config.pattern.use === "isolation";
-  let built: IsolationDocument | null = config.pattern.use === "isolation"
-    ? await buildIsolationDocument(config.pattern.dir)
-    : null;
+  let built: IsolationDocument | null = config.pattern.use !== "isolation"
+    ? null
+    : embedded
+    ? embedded.isolation
+    : await buildIsolationDocument(config.pattern.dir);
+  if (isolation && !built) throw new ConfigError("the embedded app has no built isolation document");
+  const frontendAsset = embedded
+    ? embeddedAssets(embedded.frontend)
+    : (path: string) => readAsset(config.frontendDir, path);
   let session: IsolationSession | null = null;
   let webview: Webview | null = null;
   // Events go down one at a time, sealed in order, so the iframe sees their numbers rise.
@@ -228,8 +243,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     height: config.app.height,
     schemes: {
       // The frontend API as an ES module, at a path reserved for it.
-      app: (request) =>
-        request.path === API_MODULE_PATH ? apiModule() : readAsset(config.frontendDir, request.path),
+      app: (request) => request.path === API_MODULE_PATH ? apiModule() : frontendAsset(request.path),
       isolation: serveIsolation,
     },
     userScripts: [
@@ -256,6 +270,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     listen: (event, listener) => events.listen(event, listener),
     rebuildIsolation: async () => {
       if (config.pattern.use !== "isolation") throw new Error("this app has no isolation app (brownfield)");
+      if (embedded) throw new Error("an embedded app has no isolation folder to rebuild from");
       const next = await buildIsolationDocument(config.pattern.dir);
       built = next;
       await view.evaluate(`reloadIsolation()`, BRIDGE_WORLD);

@@ -1,5 +1,6 @@
 // Serving the app's frontend files through the app:// scheme, confined to the frontend folder.
 import { extname, join, resolve, sep } from "node:path";
+import { base64ToBytes } from "../isolation/seal.ts";
 
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -30,6 +31,26 @@ const notFound = (): Asset => ({
   contentType: "text/plain; charset=utf-8",
   body: new TextEncoder().encode("not found"),
 });
+
+/** The same from files embedded by `deno task build` (URL path → base64), with no folder on disk. */
+export function embeddedAssets(files: Record<string, string>): (urlPath: string) => Asset {
+  return (urlPath) => {
+    let path: string;
+    try {
+      path = decodeURIComponent(urlPath.split(/[?#]/)[0]);
+    } catch {
+      return notFound();
+    }
+    if (path.endsWith("/")) path += "index.html";
+    path = resolve("/", path).split(sep).join("/"); // "/a/../b" → "/b", as a folder would resolve it
+    if (!Object.hasOwn(files, path)) return notFound();
+    return {
+      status: 200,
+      contentType: MIME[extname(path).toLowerCase()] ?? "application/octet-stream",
+      body: base64ToBytes(files[path]),
+    };
+  };
+}
 
 /** The file for a URL path ("/" → index.html), or 404 for anything missing or outside root. */
 export async function readAsset(root: string, urlPath: string): Promise<Asset> {
