@@ -8,7 +8,7 @@ import { sessionDocument } from "../isolation/document.ts";
 import { base64ToBytes, bytesToBase64 } from "../isolation/seal.ts";
 import { packMessage } from "../isolation/wire.ts";
 import { embeddedAssets, readAsset } from "./assets.ts";
-import { type AppConfig, ConfigError, loadConfig, parseConfig } from "./config.ts";
+import { APP_ORIGIN, type AppConfig, ConfigError, loadConfig, parseConfig } from "./config.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
 import { BUILTIN_PREFIX, builtinCommands } from "./builtins.ts";
 import { type Deliver, type EventListener, WindowEvents } from "./events.ts";
@@ -16,7 +16,7 @@ import { randomHex } from "./key.ts";
 import { IsolationSession } from "./session.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
 
-export const APP_ORIGIN = "app://localhost";
+export { APP_ORIGIN };
 export const ISOLATION_URL = "isolation://localhost/";
 const TICKET_REQUEST = JSON.stringify({ control: "ticket" });
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
@@ -134,8 +134,10 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     return sent;
   };
   const events = new WindowEvents(label, deliver);
+  const closing = new AbortController();
   const builtins = builtinCommands(config, events, {
     label,
+    signal: closing.signal,
     setTitle: (title) => webview?.setTitle(title),
     close: () => webview?.close() ?? Promise.resolve(),
   });
@@ -256,6 +258,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     onPageCommitted: () => events.reset(),
   });
   const view = webview;
+  view.closed.then(() => closing.abort());
   await view.load(`${APP_ORIGIN}/`);
 
   return {

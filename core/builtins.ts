@@ -4,12 +4,15 @@ import type { AppConfig } from "./config.ts";
 import type { WindowEvents } from "./events.ts";
 import type { Commands } from "./router.ts";
 import { t } from "./schema.ts";
+import { httpFetch, type HttpRequest } from "./http.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
 
 export interface WindowControls {
   label: string;
+  /** Aborted when the window closes: its page's requests are cancelled with it. */
+  signal: AbortSignal;
   setTitle(title: string): void;
   close(): Promise<void>;
 }
@@ -29,6 +32,8 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     "plugin:app|version": () => config.app.version,
     "plugin:app|identifier": () => config.app.identifier,
     "plugin:app|tauri_version": () => "2.0.0-airlock",
+    // http.ts checks every field itself: the request comes from the page.
+    "plugin:http|fetch": (args) => httpFetch(args as HttpRequest, config.http, window.signal),
     "plugin:window|set_title": (args) => {
       const { label, value } = title.parse(args, "args");
       ownWindow(label);

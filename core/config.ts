@@ -1,10 +1,14 @@
 // An app's description, read from a config in Tauri's shape (v1 or v2) plus Airlock's own optional section.
 // Errors name the file and the field, because a newcomer's first mistake is usually a path.
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { type HttpPolicy, parseHttpPolicy } from "./http.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
+
+/** The frontend's origin: what the app's pages are served as, and the Origin the core's fetch sends. */
+export const APP_ORIGIN = "app://localhost";
 
 export type Pattern = { use: "isolation"; dir: string } | { use: "brownfield" };
 
@@ -17,6 +21,8 @@ export interface AppConfig {
   limits: { maxMessageBytes: number; maxDepth: number; hookTimeoutMs: number; readyTimeoutMs: number };
   commandsModule: string | null;
   devtools: boolean;
+  /** What the page may fetch through the core (airlock.http); nothing unless the config allows it. */
+  http: HttpPolicy;
 }
 
 type Json = Record<string, unknown>;
@@ -135,7 +141,17 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
       ? besideConfig
       : null,
     devtools: config.boolean("airlock.devtools") ?? false,
+    http: section(where, () => parseHttpPolicy(config.get("airlock.http"), "airlock.http", APP_ORIGIN)),
   };
+}
+
+/** Runs a section's own parser, naming the file in its error. */
+function section<T>(where: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
 }
 
 function exists(file: string): boolean {

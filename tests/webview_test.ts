@@ -7,4 +7,5 @@ import "./webview/limits.ts";
 import "./webview/tauri_compat.ts";
 import "./webview/apis.ts";
 import "./webview/dev.ts";
+import "./webview/http.ts";
 import "./webview/host.ts";
