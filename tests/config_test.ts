@@ -11,6 +11,16 @@ const DEFAULT_LIMITS = {
   readyTimeoutMs: 10_000,
 };
 
+// Nothing allowed until the config says so; the Origin the core's fetch sends is the app's.
+const DEFAULT_HTTP = {
+  allow: [],
+  origin: "app://localhost",
+  allowOriginOverride: false,
+  timeoutMs: 30_000,
+  maxResponseBytes: 10 * 1024 * 1024,
+  maxRequestBytes: 10 * 1024 * 1024,
+};
+
 const DEFAULT_APP = {
   name: "Airlock app",
   version: "0.0.0",
@@ -97,6 +107,7 @@ Deno.test("parse: Tauri v1 shape with the isolation pattern, paths relative to b
     limits: DEFAULT_LIMITS,
     commandsModule: null,
     devtools: false,
+    http: DEFAULT_HTTP,
   });
 });
 
@@ -161,6 +172,7 @@ Deno.test("parse: Tauri v2 shape (build.frontendDist, app.security.pattern, app.
     limits: DEFAULT_LIMITS,
     commandsModule: null,
     devtools: false,
+    http: DEFAULT_HTTP,
   });
 });
 
@@ -497,6 +509,7 @@ Deno.test("load: v1 tauri.conf.json in src-tauri, folders beside it", async () =
       limits: DEFAULT_LIMITS,
       commandsModule: null,
       devtools: false,
+      http: DEFAULT_HTTP,
     });
   });
 });
@@ -679,4 +692,23 @@ Deno.test("load error: the isolation folder must exist and be a folder", async (
     });
     await loadFails(loadConfig(file), /: the frontend folder /);
   }, { "file.txt": "x" });
+});
+
+Deno.test("parse: airlock.http is read, and its errors name the file and the field", () => {
+  const config = parseConfig(
+    { build: { distDir: "d" }, airlock: { http: { allow: ["https://api.example.com/*"], timeoutMs: 5000 } } },
+    F,
+    "/app",
+  );
+  assert.deepEqual(config.http.allow, ["https://api.example.com/*"]);
+  assert.equal(config.http.timeoutMs, 5000);
+  assert.equal(config.http.origin, "app://localhost");
+  parseFails(
+    { build: { distDir: "d" }, airlock: { http: { allow: ["https://ok.example/*", 7] } } },
+    /^\/app\/tauri\.conf\.json: airlock\.http\.allow\[1\]/,
+  );
+  parseFails(
+    { build: { distDir: "d" }, airlock: { http: { allowList: [] } } },
+    /^\/app\/tauri\.conf\.json: airlock\.http\.allowList: unknown field/,
+  );
 });
