@@ -1,0 +1,320 @@
+// The page's side of the bridge, run in the page's own world before any page script: `invoke(cmd, args)`,
+// events and Tauri's globals. Calls are queued until the isolation iframe is ready, sent to it, and settled
+// by the core's answer, the iframe's refusal, or a timeout: never left hanging. Everything it relies on is
+// taken at document start, so page scripts that replace globals later cannot reach into it.
+// Shipped as source text (see bridge.ts): self-contained apart from isolationFrame.
+import type { BridgeConfig, FrameGlobals, IsolationFrame } from "./bridge.ts";
+
+declare function isolationFrame(page: FrameGlobals): IsolationFrame;
+
+type Pending = {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  nonce: string;
+  message: unknown;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** With the hook: sent to the iframe, not yet sealed or refused there. */
+  inHook: boolean;
+};
+
+export function ipcMain(config: BridgeConfig): void {
+  const page = globalThis as unknown as FrameGlobals & Record<string, unknown>;
+  const appOrigin = config.appOrigin;
+  if (page.location.origin !== appOrigin) return;
+  // Take everything we call later now, before page scripts run and could replace it.
+  const { setTimeout, clearTimeout, Promise, Error, TypeError, Object, ArrayBuffer, String } = globalThis;
+  const isView = ArrayBuffer.isView;
+  const isArray = Array.isArray;
+  const keysOf = Object.keys;
+  const randomValues = crypto.getRandomValues.bind(crypto);
+  const postToSelf = page.postMessage.bind(page);
+  // MessageEvent's getters, read through Reflect.apply: a page redefining MessageEvent.prototype.source
+  // (or Function.prototype.call) later cannot make its own messages look like the iframe's.
+  const apply = Reflect.apply;
+  const getter = (name: string) => Object.getOwnPropertyDescriptor(MessageEvent.prototype, name)!.get!;
+  const [dataOf, sourceOf, originOf] = [getter("data"), getter("source"), getter("origin")];
+  const isolated = config.isolationUrl !== null;
+  const frame = isolated ? isolationFrame(page) : null;
+  // The frame's window, taken now: HTMLIFrameElement.prototype.contentWindow is the page's to redefine.
+  const frameWindow = frame?.contentWindow ?? null;
+  // Null-prototype records, indexed directly: no method a page could patch is called on them later.
+  const pending: Record<string, Pending | undefined> = Object.create(null);
+  const queue: string[] = [];
+  let queued = 0;
+  let nextId = 1;
+  let ready = !isolated;
+
+  const digits = "0123456789abcdef"; // indexing a string calls nothing a page could replace
+  const hex = (bytes: Uint8Array) => {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += digits[bytes[i] >> 4] + digits[bytes[i] & 15];
+    return out;
+  };
+  const settle = (id: string, outcome: { ok: boolean; value?: unknown; error?: unknown }) => {
+    const call = pending[id];
+    if (!call) return;
+    delete pending[id];
+    clearTimeout(call.timer);
+    if (outcome.ok) call.resolve(outcome.value);
+    else call.reject(new Error(String(outcome.error)));
+  };
+  const expire = (id: string, ms: number, reason: string) => {
+    const call = pending[id];
+    if (!call) return;
+    clearTimeout(call.timer);
+    call.timer = setTimeout(() => settle(id, { ok: false, error: reason }), ms);
+  };
+  const send = (id: string) => {
+    const call = pending[id];
+    if (!call) return;
+    const data = { airlock: isolated ? "call" : "plain", id, nonce: call.nonce, message: call.message };
+    if (!frame) return postToSelf(data, appOrigin);
+    call.inHook = true;
+    expire(id, config.hookTimeoutMs, `the isolation hook did not answer within ${config.hookTimeoutMs} ms`);
+    // A sandboxed frame has an opaque origin, which no targetOrigin other than "*" can name.
+    frameWindow?.postMessage(data, "*");
+  };
+
+  // Callbacks the core may call (event listeners, channels), as Tauri's transformCallback registers
+  // them: the core knows only their ids, and reaches them only through the sealed downstream path.
+  const callbacks: Record<number, { fn: (value: unknown) => void; once: boolean } | undefined> = Object
+    .create(null);
+  let nextCallback = 1;
+  const transformCallback = (fn: unknown, once = false): number => {
+    if (typeof fn !== "function") throw new TypeError("transformCallback: the callback must be a function");
+    const id = nextCallback++;
+    callbacks[id] = { fn: fn as (value: unknown) => void, once: !!once };
+    return id;
+  };
+  const unregisterCallback = (id: number) => void delete callbacks[id];
+  const runCallback = (id: unknown, value: unknown) => {
+    const callback = callbacks[id as number];
+    if (!callback) return;
+    if (callback.once) delete callbacks[id as number];
+    try {
+      callback.fn(value);
+    } catch (error) {
+      setTimeout(() => {
+        throw error; // reported like any uncaught error, without stopping the other callbacks
+      });
+    }
+  };
+  /** What the core sent down (an event for some listeners, or a channel message), opened by the iframe. */
+  const deliver = (
+    data: {
+      kind?: unknown;
+      event?: unknown;
+      handlers?: unknown;
+      payload?: unknown;
+      channel?: unknown;
+      message?: unknown;
+    },
+  ) => {
+    if (data.kind === "channel") return runCallback(data.channel, data.message);
+    const ids = data.handlers;
+    if (data.kind !== "event" || !isArray(ids)) return;
+    for (let i = 0; i < ids.length; i++) {
+      runCallback(ids[i], { event: data.event, id: ids[i], payload: data.payload });
+    }
+  };
+
+  // Capture phase, registered before any page script: the first listener to see every message.
+  page.addEventListener("message", (event) => {
+    if (!event.isTrusted) return; // an own, unforgeable property of every event
+    const data = apply(dataOf, event, []) as
+      | { airlock?: unknown; id?: unknown; [key: string]: unknown }
+      | null;
+    if (!data || typeof data.airlock !== "string") return;
+    const source = apply(sourceOf, event, []);
+    const fromFrame = frameWindow !== null && source === frameWindow;
+    const fromRelay = source === page && apply(originOf, event, []) === appOrigin;
+    if (data.airlock === "event") {
+      // Isolated, only the iframe can hand over an event (it opened the core's seal); brownfield has no
+      // such guarantee to give.
+      if (isolated ? fromFrame : fromRelay) deliver(data as Record<string, unknown>);
+      return;
+    }
+    if (fromFrame && data.airlock === "ready") {
+      // A second ready means a new isolation document (the frame was reloaded or navigated away and
+      // back): calls the old one never answered are handed to the new one.
+      if (ready) { for (const id in pending) if (pending[id]?.inHook) send(id); }
+      ready = true;
+      for (let i = 0; i < queued; i++) send(queue[i]);
+      queued = 0;
+      return;
+    }
+    if (typeof data.id !== "string") return;
+    const call = pending[data.id];
+    if (!call) return;
+    if (data.airlock === "answer" && fromRelay) {
+      // Only the core knows the call's nonce (it travelled sealed), so page scripts cannot forge a result.
+      // A message the core could not open comes back without one, and may only fail the call.
+      if (data.nonce === call.nonce || (data.nonce === undefined && data.ok === false)) {
+        settle(data.id, data as { ok: boolean });
+      }
+    } else if (data.airlock === "sealed" && fromFrame) {
+      // Past the hook: from here the core answers, however long the command takes.
+      call.inHook = false;
+      clearTimeout(call.timer);
+    } else if (data.airlock === "refused" && fromFrame) {
+      settle(data.id, { ok: false, error: data.error });
+    }
+  }, true);
+
+  const invoke = (cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> => {
+    // The minimum shape, checked before the hook sees anything.
+    if (typeof cmd !== "string" || cmd === "" || cmd.length > 256) {
+      return Promise.reject(
+        new TypeError("invoke: the command name must be a non-empty string (≤ 256 chars)"),
+      );
+    }
+    if (args === null || (typeof args !== "object" && !isView(args))) {
+      return Promise.reject(new TypeError(`invoke ${cmd}: args must be an object, an array or bytes`));
+    }
+    const id = String(nextId++);
+    const nonce = hex(randomValues(new Uint8Array(16)));
+    args = toIpc(args, 0);
+    // Tauri's message shape, so isolation apps written for Tauri see what they expect.
+    const message = { cmd, callback: Number(id), error: Number(id), payload: args, options };
+    return new Promise((resolve, reject) => {
+      pending[id] = { resolve, reject, nonce, message, timer: undefined, inHook: false };
+      if (ready) return send(id);
+      queue[queued++] = id;
+      expire(
+        id,
+        config.readyTimeoutMs,
+        `the isolation frame was not ready within ${config.readyTimeoutMs} ms`,
+      );
+    });
+  };
+
+  // Tauri's serialisation hook: an argument with a __TAURI_TO_IPC_KEY__ method (a Channel) travels as
+  // what that method returns. Objects are copied only where something changed.
+  const toIpc = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value !== "object" || depth > 64 || isView(value)) return value;
+    const record = value as Record<string, unknown>;
+    const custom = record.__TAURI_TO_IPC_KEY__;
+    if (typeof custom === "function") return apply(custom, value, []);
+    let copy: Record<string, unknown> | null = null;
+    const keys = keysOf(record);
+    for (let i = 0; i < keys.length; i++) {
+      const item = record[keys[i]];
+      const next = toIpc(item, depth + 1);
+      if (next === item) continue;
+      if (!copy) {
+        copy = isArray(value) ? [] as unknown as Record<string, unknown> : {};
+        for (let j = 0; j < keys.length; j++) copy[keys[j]] = record[keys[j]];
+      }
+      copy[keys[i]] = next;
+    }
+    return copy ?? value;
+  };
+
+  const unlisten = (event: unknown, id: number): Promise<void> => {
+    if (!callbacks[id]) return Promise.resolve();
+    unregisterCallback(id);
+    return invoke("plugin:event|unlisten", { event, eventId: id }).then(() => undefined);
+  };
+  /** Resolves, once the core has registered it, to the function that removes the listener. */
+  const listen = (event: unknown, fn: unknown): Promise<() => void> => {
+    if (typeof event !== "string") {
+      return Promise.reject(new TypeError("listen: the event name must be a string"));
+    }
+    if (typeof fn !== "function") {
+      return Promise.reject(new TypeError("listen: the handler must be a function"));
+    }
+    const id = transformCallback(fn);
+    return invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }).then(
+      () => () => void unlisten(event, id).catch(() => {}),
+      (error) => {
+        unregisterCallback(id);
+        throw error;
+      },
+    );
+  };
+  const once = (event: unknown, fn: unknown): Promise<() => void> => {
+    if (typeof fn !== "function") {
+      return Promise.reject(new TypeError("once: the handler must be a function"));
+    }
+    let stop: (() => void) | undefined;
+    let done = false;
+    return listen(event, (message: unknown) => {
+      if (done) return;
+      done = true;
+      stop?.();
+      fn(message);
+    }).then((unlistenFn) => (stop = unlistenFn));
+  };
+  const emit = (event: unknown, payload: unknown = null): Promise<void> =>
+    invoke("plugin:event|emit", { event, payload }).then(() => undefined);
+
+  const freeze = Object.freeze;
+  // The core's own APIs: plain invokes of its "plugin:…" commands, so the hook sees (and may refuse)
+  // each one like any other call. baseDir names a file scope from the app's config.
+  type FsOptions = { baseDir?: string; recursive?: boolean };
+  const fsCall =
+    (cmd: string, extra: Record<string, unknown> = {}) => (path: unknown, options: FsOptions = {}) =>
+      invoke(`plugin:fs|${cmd}`, { path, baseDir: options.baseDir, ...extra, recursive: options.recursive });
+  const fs = freeze({
+    readTextFile: fsCall("read_text_file"),
+    readFile: fsCall("read_file"),
+    writeTextFile: (path: unknown, contents: unknown, options: FsOptions = {}) =>
+      invoke("plugin:fs|write_text_file", { path, contents, baseDir: options.baseDir }),
+    writeFile: (path: unknown, contents: unknown, options: FsOptions = {}) =>
+      invoke("plugin:fs|write_file", { path, contents, baseDir: options.baseDir }),
+    readDir: fsCall("read_dir"),
+    mkdir: fsCall("mkdir"),
+    remove: fsCall("remove"),
+    stat: fsCall("stat"),
+    exists: fsCall("exists"),
+  });
+  const http = freeze({
+    fetch: (url: unknown, init: Record<string, unknown> = {}) =>
+      invoke("plugin:http|fetch", {
+        url,
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        responseType: init.responseType,
+        timeoutMs: init.timeoutMs,
+      }),
+  });
+  const currentWindow = freeze({
+    label: config.window,
+    setTitle: (value: unknown) => invoke("plugin:window|set_title", { label: config.window, value }),
+    close: () => invoke("plugin:window|close", { label: config.window }),
+  });
+  const app = freeze({
+    getName: () => invoke("plugin:app|name"),
+    getVersion: () => invoke("plugin:app|version"),
+    getIdentifier: () => invoke("plugin:app|identifier"),
+  });
+  const api = freeze({ invoke, listen, once, emit, fs, http, window: currentWindow, app });
+  const define = (name: string, value: unknown) =>
+    Object.defineProperty(page, name, { value, enumerable: true, configurable: false, writable: false });
+  define("airlock", api);
+  define(
+    "__TAURI__",
+    freeze({ core: freeze({ invoke, transformCallback }), event: freeze({ listen, once, emit }) }),
+  );
+  // What @tauri-apps/api (v2) calls, so frontends built on it run unchanged.
+  const label = config.window;
+  define(
+    "__TAURI_INTERNALS__",
+    freeze({
+      invoke,
+      transformCallback,
+      unregisterCallback,
+      convertFileSrc: (path: string, protocol = "asset") =>
+        `${protocol}://localhost/${encodeURIComponent(path)}`,
+      metadata: freeze({
+        currentWindow: freeze({ label }),
+        currentWebview: freeze({ windowLabel: label, label }),
+      }),
+    }),
+  );
+  define(
+    "__TAURI_EVENT_PLUGIN_INTERNALS__",
+    freeze({ unregisterListener: (_event: string, eventId: number) => unregisterCallback(eventId) }),
+  );
+}
