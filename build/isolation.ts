@@ -1,187 +1,80 @@
 // Turns an isolation app folder into the one HTML document the sandboxed iframe runs.
-// The iframe's CSP allows exactly the scripts whose hashes we list, and nothing can be fetched, so every
-// relative <script src> is read and inlined here, and each inline script's hash is computed.
-// No HTML parser library: a small scanner follows the parts of the HTML tokenizer that decide what is a
-// script (comments, raw text elements, attribute quoting, the script end), which is all we need.
+// The iframe's CSP allows exactly the scripts and styles whose hashes we list, and nothing can be fetched, so
+// everything the page loads is put inside it here:
+// - a classic <script src> is read and inlined as it is;
+// - a <script type="module"> (src or inline) is bundled by esbuild with its local imports and npm packages
+//   (from node_modules) into one classic script, put where a module runs: after the document is parsed;
+// - a <link rel="stylesheet"> becomes a <style> with its @imports bundled in;
+// and each inline script's and style's hash is computed. HTML scanning is in html.ts, esbuild in bundle.ts.
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { type Bundle, BundleFailure, Bundler, classicSyntaxError, type Entry } from "./bundle.ts";
+import {
+  endTagEnd,
+  lineAndColumn,
+  relTokens,
+  scriptKind,
+  scriptTextEnd,
+  type Tag,
+  tags,
+  trimHtmlSpace,
+} from "./html.ts";
 
 export class IsolationBuildError extends Error {
   override name = "IsolationBuildError";
 }
 
+export interface IsolationBuildOptions {
+  /** Minify bundled modules and stylesheets (esbuild's minify). Off by default; classic scripts are never
+   * changed. */
+  minify?: boolean;
+}
+
 export interface IsolationDocument {
-  /** index.html with every relative <script src> replaced by an inline script. */
+  /** index.html with every script and stylesheet it loads inlined. */
   html: string;
-  /** "'sha256-…'" CSP sources of every inline script in html, in document order. */
+  /** "'sha256-…'" CSP sources of every inline script in html that runs, in document order. */
   scriptHashes: string[];
-  /** Absolute paths of the files read, index.html first. */
+  /** "'sha256-…'" CSP sources of every <style> element in html, in document order. */
+  styleHashes: string[];
+  /** Absolute paths of the files read, index.html first, then each script's and stylesheet's (a bundle's
+   * entry first, then the files it imports). */
   files: string[];
+  /** Things that built but will not work as written (such as style attributes, which the CSP blocks). */
+  warnings: string[];
+  /** A few lines saying what the build did (files, sizes, hashes, time), for a command line to print. */
+  report: string[];
 }
 
 const HOOK = "__TAURI_ISOLATION_HOOK__";
 
-// ---------------------------------------------------------------- scanning HTML
-
-interface Attribute {
-  value: string;
-  /** The attribute as written (name, "=", quotes, value), to copy it over unchanged. */
-  raw: string;
-}
-
-interface Tag {
-  /** Lower-cased, as the tokenizer does. */
-  name: string;
-  closing: boolean;
-  start: number;
-  end: number;
-  /** First of each (lower-cased) name wins, as in the tokenizer. */
-  attributes: Map<string, Attribute>;
-  /** For script, style, textarea…: where the element's text ends (the source length if never closed). */
-  textEnd?: number;
-}
-
-// Between attributes: whitespace and stray "/". A name runs to whitespace, "/", ">" or "="; a quoted value
-// may hold anything but its quote (so ">" and "src=" inside it are not markup); "$" lets an unclosed quote run
-// to the end of the file, where the tokenizer drops the unfinished tag.
-const TAG_NAME = /[^\t\n\f\r />]*/y;
-const ATTRIBUTE_NAME = /[\t\n\f\r /]*([^\t\n\f\r />][^\t\n\f\r />=]*)?/y;
-const ATTRIBUTE_VALUE = /[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)(?:"|$)|'([^']*)(?:'|$)|([^\t\n\f\r >]*))/y;
-// Elements whose content is text, not markup (noscript too: scripting is on in the iframe).
-const RAW_TEXT = new Set(["style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"]);
-
-/** Reads the tag at html[start] ("<" then a letter, or "</" then a letter); null if the file ends inside it. */
-function readTag(html: string, start: number): Tag | null {
-  const closing = html[start + 1] === "/";
-  TAG_NAME.lastIndex = start + (closing ? 2 : 1);
-  const name = TAG_NAME.exec(html)![0].toLowerCase();
-  const attributes = new Map<string, Attribute>();
-  let at = TAG_NAME.lastIndex;
-  for (;;) {
-    ATTRIBUTE_NAME.lastIndex = at;
-    const attributeName = ATTRIBUTE_NAME.exec(html)![1];
-    const nameEnd = ATTRIBUTE_NAME.lastIndex;
-    if (attributeName === undefined) {
-      return html[nameEnd] === ">" ? { name, closing, start, end: nameEnd + 1, attributes } : null;
-    }
-    ATTRIBUTE_VALUE.lastIndex = nameEnd;
-    const value = ATTRIBUTE_VALUE.exec(html);
-    at = value ? ATTRIBUTE_VALUE.lastIndex : nameEnd;
-    const key = attributeName.toLowerCase();
-    if (!attributes.has(key)) {
-      attributes.set(key, {
-        value: value ? value[1] ?? value[2] ?? value[3] : "",
-        raw: html.slice(nameEnd - attributeName.length, at),
-      });
-    }
-  }
-}
-
-/** Where a script's text ends, by the tokenizer's script data states: after "<!--", a "<script" hides the
- * next "</script>" (until "-->"), so the first "</script>" is not always the end. */
-function scriptTextEnd(html: string, from: number): number {
-  const token = /<!--|-->|<(\/?)script(?=[\t\n\f\r />])/gi;
-  token.lastIndex = from;
-  let state: "data" | "escaped" | "double escaped" = "data";
-  for (let match = token.exec(html); match; match = token.exec(html)) {
-    if (match[0] === "<!--") {
-      if (state === "data") state = "escaped";
-      token.lastIndex = match.index + 2; // its "--" can start the "-->" of "<!-->"
-    } else if (match[0] === "-->") {
-      state = "data";
-    } else if (match[1]) {
-      if (state !== "double escaped") return match.index;
-      state = "escaped";
-    } else if (state === "escaped") {
-      state = "double escaped";
-    }
-  }
-  return html.length;
-}
-
-function textEnd(html: string, tag: Tag): number | undefined {
-  if (tag.closing) return undefined;
-  if (tag.name === "script") return scriptTextEnd(html, tag.end);
-  if (tag.name === "plaintext") return html.length;
-  if (!RAW_TEXT.has(tag.name)) return undefined;
-  const close = new RegExp(`</${tag.name}(?=[\\t\\n\\f\\r />])`, "gi");
-  close.lastIndex = tag.end;
-  return close.exec(html)?.index ?? html.length;
-}
-
-/** Where a comment whose "<!--" ends at `from` ends: at "-->" or "--!>", at once for "<!-->" and "<!--->". */
-function commentEnd(html: string, from: number): number {
-  if (html.startsWith(">", from)) return from + 1;
-  if (html.startsWith("->", from)) return from + 2;
-  const end = /--!?>/g;
-  end.lastIndex = from;
-  return end.exec(html) ? end.lastIndex : html.length;
-}
-
-/** The document's tags in order, skipping comments, doctypes and raw text, where "<script" is not a tag. */
-function* tags(html: string): Generator<Tag> {
-  let at = 0;
-  while ((at = html.indexOf("<", at)) >= 0) {
-    if (html.startsWith("<!--", at)) {
-      at = commentEnd(html, at + 4);
-    } else if (/^<\/?[a-z]/i.test(html.slice(at, at + 3))) {
-      const tag = readTag(html, at);
-      if (!tag) return;
-      tag.textEnd = textEnd(html, tag);
-      yield tag;
-      at = tag.textEnd ?? tag.end;
-    } else if (/^<[!?/]/.test(html.slice(at, at + 2))) {
-      // Doctype, "<?…>", "</>" or "</ …>": the tokenizer reads them (as bogus comments) up to ">".
-      const close = html.indexOf(">", at);
-      at = close < 0 ? html.length : close + 1;
-    } else {
-      at++;
-    }
-  }
-}
-
-// ---------------------------------------------------------------- scripts
-
-/** Hashes must match the text the browser sees: line endings are normalised (the HTML parser does that, and
- * Tauri's Windows CRLF bug), and a "</script" inside the code is escaped, keeping its case, so it cannot end
- * the inline element early. */
-function inlineText(code: string): string {
-  return normaliseLines(code).replace(/<\/(script)/gi, "<\\/$1");
-}
+// ---------------------------------------------------------------- inline text and hashes
 
 function normaliseLines(text: string): string {
   return text.replace(/\r\n?/g, "\n");
 }
 
-// The JavaScript MIME types of the HTML spec; any other type, but "module" and "importmap", is a data block.
-const JAVASCRIPT_TYPE =
-  /^(?:(?:application|text)\/(?:x-)?(?:ecma|java)script|text\/javascript1\.[0-5]|text\/(?:jscript|livescript))$/;
-
-/** How the browser treats a script element, from its type (or legacy language) attribute. */
-function scriptKind(tag: Tag): "classic" | "module" | "importmap" | "data" {
-  const language = tag.attributes.get("language")?.value;
-  const type = (tag.attributes.get("type")?.value ?? (language ? `text/${language}` : ""))
-    .replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase();
-  if (type === "" || JAVASCRIPT_TYPE.test(type)) return "classic";
-  return type === "module" || type === "importmap" ? type : "data";
+/** Hashes must match the text the browser sees: line endings are normalised (the HTML parser does that, and
+ * Tauri's Windows CRLF bug), and a "</script" inside the code is escaped, keeping its case, so it cannot end
+ * the inline element early. */
+function inlineScript(code: string): string {
+  return normaliseLines(code).replace(/<\/(script)/gi, "<\\/$1");
 }
 
-// Attributes an inlined script keeps: what scripts and styles may look it up by, and nomodule, which keeps it
-// from running as before. The rest (src, type, defer, async, integrity…) means nothing to an inline script.
-const KEPT_ATTRIBUTES = ["id", "class", "nomodule"];
-
-function startTag(tag: Tag): string {
-  const kept = KEPT_ATTRIBUTES.flatMap((name) => tag.attributes.get(name)?.raw ?? []);
-  return `<script${kept.map((raw) => ` ${raw}`).join("")}>`;
+/** The same for CSS: "<\/style" is "</style" to CSS, in a string, a url or a comment alike. */
+function inlineStyle(css: string): string {
+  return normaliseLines(css).replace(/<\/(style)/gi, "<\\/$1");
 }
 
-export async function cspHash(scriptText: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(scriptText));
+export async function cspHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
 }
 
-export function isolationCsp(hashes: string[]): string {
-  const scripts = hashes.length ? hashes.join(" ") : "'none'";
-  return `default-src 'none'; script-src ${scripts}; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'`;
+/** The isolation document's CSP: exactly these scripts and styles, nothing fetched. */
+export function isolationCsp(scriptHashes: string[], styleHashes: string[] = []): string {
+  const sources = (hashes: string[]) => hashes.length ? hashes.join(" ") : "'none'";
+  return `default-src 'none'; script-src ${sources(scriptHashes)}; style-src ${sources(styleHashes)}; ` +
+    "base-uri 'none'; form-action 'none'";
 }
 
 /** Puts a script ahead of every other script of the document (the runtime must run first): before the first
@@ -202,6 +95,20 @@ export function insertScriptFirst(html: string, scriptText: string): string {
   return html.slice(0, place) + `<script>${scriptText}</script>` + html.slice(place);
 }
 
+/** The start tag of an inlined element, with only the given attributes, as written. */
+function startTag(name: string, tag: Tag, kept: string[]): string {
+  const attributes = kept.flatMap((attribute) => tag.attributes.get(attribute)?.raw ?? []);
+  return `<${name}${attributes.map((raw) => ` ${raw}`).join("")}>`;
+}
+
+// Attributes an inlined classic script keeps: what scripts and styles may look it up by, and nomodule, which
+// keeps it from running as before. The rest (src, type, defer, async, integrity…) means nothing to an inline
+// script. A module keeps no nomodule (a module runs whatever it says); a stylesheet keeps what decides where
+// its rules apply.
+const CLASSIC_ATTRIBUTES = ["id", "class", "nomodule"];
+const MODULE_ATTRIBUTES = ["id", "class"];
+const STYLE_ATTRIBUTES = ["id", "class", "media", "title"];
+
 // ---------------------------------------------------------------- files
 
 /** Strictly inside: not the folder itself, not above it (a name like "..x" is inside), not on another drive. */
@@ -210,47 +117,333 @@ function isInside(dir: string, path: string): boolean {
   return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
-/** Reads a file of the folder. Its real path must be in the folder's real path too: a symlink must not
- * pull a file from elsewhere into the document. */
-async function readFileIn(rootReal: string, file: string, what: string, missing: string): Promise<string> {
-  let real: string;
-  try {
-    real = await Deno.realPath(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new IsolationBuildError(missing);
-    throw error;
-  }
-  if (!isInside(rootReal, real)) {
-    throw new IsolationBuildError(
-      `${what} resolves to ${real}, outside the isolation app folder ${rootReal}`,
-    );
-  }
-  if ((await Deno.stat(real)).isDirectory) throw new IsolationBuildError(`${what} is a folder, not a file`);
-  return await Deno.readTextFile(real);
+const REMOTE_URL = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
+
+function sizeText(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-async function readScript(
-  root: string,
-  rootReal: string,
-  htmlFile: string,
-  src: string,
-): Promise<{ file: string; code: string }> {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith("//")) {
-    throw new IsolationBuildError(
-      `remote script ${src} in ${htmlFile} cannot be inlined: copy it into the isolation app folder`,
-    );
-  }
-  const file = resolve(root, src.split(/[?#]/)[0].replace(/^\.?\//, ""));
-  if (!isInside(root, file)) {
-    throw new IsolationBuildError(`script ${src} in ${htmlFile} is outside the isolation app folder ${root}`);
-  }
-  const what = `script ${file} (referenced by ${htmlFile})`;
-  return { file, code: await readFileIn(rootReal, file, what, `${what} not found`) };
+const byteLength = (text: string) => new TextEncoder().encode(text).length;
+
+/** One thing the build put into the document, for the report. */
+interface Item {
+  /** "index.js: classic script", "inline module"… */
+  name: string;
+  /** Its size in the document. */
+  bytes: number;
+  /** For bundles: how many files it imports (directly or not), how many of them from node_modules. */
+  bundled?: { files: number; packages: number };
 }
 
-export async function buildIsolationDocument(dir: string): Promise<IsolationDocument> {
+/** A change to index.html: source[start, end) becomes text, which holds these inline scripts and styles. */
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+  scripts: string[];
+  styles: string[];
+}
+
+/** One build of one folder. */
+class IsolationBuild {
+  readonly htmlFile: string;
+  readonly files: string[];
+  readonly warnings: string[] = [];
+  readonly items: Item[] = [];
+  readonly bundler: Bundler;
+  readonly #edits: Edit[] = [];
+  /** Module scripts, in order, to run after the document is parsed, as modules do. */
+  readonly #deferred: { element: string; code: string }[] = [];
+
+  constructor(readonly root: string, readonly rootReal: string, options: IsolationBuildOptions) {
+    this.htmlFile = join(root, "index.html");
+    this.files = [this.htmlFile];
+    this.bundler = new Bundler(rootReal, (path) => this.display(path), options.minify);
+  }
+
+  /** A real path as the user knows it: under the folder's name as given if it is in the folder. */
+  display(real: string): string {
+    return real === this.rootReal || isInside(this.rootReal, real)
+      ? join(this.root, relative(this.rootReal, real))
+      : real;
+  }
+
+  /** A path for the report: relative to the folder, "/"-separated. */
+  name(file: string): string {
+    return relative(this.root, file).split(sep).join("/");
+  }
+
+  /** The real path of a file of the folder, which must be in the folder's real path too: a symlink must not
+   * pull a file from elsewhere into the document. */
+  async realFile(file: string, what: string, missing: string): Promise<string> {
+    let real: string;
+    try {
+      real = await Deno.realPath(file);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw new IsolationBuildError(missing);
+      throw error;
+    }
+    if (!isInside(this.rootReal, real)) {
+      throw new IsolationBuildError(
+        `${what} resolves to ${real}, outside the isolation app folder ${this.rootReal}`,
+      );
+    }
+    if ((await Deno.stat(real)).isDirectory) throw new IsolationBuildError(`${what} is a folder, not a file`);
+    return real;
+  }
+
+  /** The file a src or href names: local, in the folder, existing. `kind` is "script" or "stylesheet". */
+  async locate(reference: string, kind: string): Promise<{ file: string; real: string; what: string }> {
+    if (REMOTE_URL.test(reference)) {
+      throw new IsolationBuildError(
+        `remote ${kind} ${reference} in ${this.htmlFile} cannot be inlined: copy it into the isolation app folder`,
+      );
+    }
+    const file = resolve(this.root, reference.split(/[?#]/)[0].replace(/^\.?\//, ""));
+    if (!isInside(this.root, file)) {
+      throw new IsolationBuildError(
+        `${kind} ${reference} in ${this.htmlFile} is outside the isolation app folder ${this.root}`,
+      );
+    }
+    const what = `${kind} ${file} (referenced by ${this.htmlFile})`;
+    return { file, real: await this.realFile(file, what, `${what} not found`), what };
+  }
+
+  /** Runs a bundle, turning esbuild's failure into the build's error, and lists its files. */
+  async bundle(what: string, run: () => Promise<Bundle>, entry?: { file: string; real: string }) {
+    let bundle: Bundle;
+    try {
+      bundle = await run();
+    } catch (error) {
+      if (error instanceof BundleFailure) {
+        throw new IsolationBuildError(`${what} cannot be bundled: ${error.message}`);
+      }
+      throw error;
+    }
+    if (entry) this.files.push(entry.file);
+    const inputs = bundle.inputs.filter((input) => input !== entry?.real);
+    this.files.push(...inputs.map((input) => this.display(input)));
+    this.warnings.push(...bundle.warnings.map((warning) => `${what}: ${warning}`));
+    const packages = inputs.filter((input) => input.includes(`${sep}node_modules${sep}`)).length;
+    return { bundle, bundled: { files: inputs.length, packages } };
+  }
+
+  edit(start: number, end: number, text: string, inlined: { scripts?: string[]; styles?: string[] }): void {
+    this.#edits.push({ start, end, text, scripts: inlined.scripts ?? [], styles: inlined.styles ?? [] });
+  }
+
+  /** Checks that inlined code cannot run past its element. */
+  checkScriptEnd(code: string, what: string): void {
+    // Even escaped, a "<!--" then "<script" in the code would hide the closing tag: the page would run on.
+    if (scriptTextEnd(code + "</script>", 0) !== code.length) {
+      throw new IsolationBuildError(
+        `${what} cannot be inlined: its "<!--" followed by ` +
+          `"<script" would hide the end of the element (write "<\\!--" or "<" + "script" instead)`,
+      );
+    }
+  }
+
+  async classicScript(source: string, tag: Tag, src: string | null): Promise<void> {
+    let code: string, what: string, entry: Entry, name: string;
+    if (src === null) {
+      // Already in the page, so the browser reads it just as written (bar line endings): nothing to escape.
+      code = normaliseLines(source.slice(tag.end, tag.textEnd));
+      what = `inline script in ${this.htmlFile}`;
+      entry = { text: code, ...lineAndColumn(source, tag.end) };
+      name = this.htmlFile;
+      this.items.push({ name: "inline script", bytes: byteLength(code) });
+    } else {
+      const located = await this.locate(src, "script");
+      this.files.push(located.file);
+      code = inlineScript(await Deno.readTextFile(located.real));
+      this.checkScriptEnd(code, `script ${located.file} (referenced by ${this.htmlFile})`);
+      what = located.what;
+      entry = { file: located.real };
+      name = located.file;
+      this.items.push({ name: `${this.name(located.file)}: classic script`, bytes: byteLength(code) });
+    }
+    const syntaxError = classicSyntaxError(code);
+    if (syntaxError !== null) {
+      const where = await this.bundler.syntaxError(entry, name);
+      const hint = /\b(?:import|export)\b/.test(syntaxError)
+        ? ` (a script with import or export must be a <script type="module">)`
+        : "";
+      throw new IsolationBuildError(
+        `${what} has a syntax error: ${where ?? `${name}: ${syntaxError}`}${hint}`,
+      );
+    }
+    // The original end tag stays; only the start tag and the text are replaced.
+    this.edit(tag.start, tag.textEnd!, startTag("script", tag, CLASSIC_ATTRIBUTES) + code, {
+      scripts: [code],
+    });
+  }
+
+  async moduleScript(source: string, tag: Tag, src: string | null, inTemplate: boolean): Promise<void> {
+    let what: string, entry: Entry, located: { file: string; real: string } | undefined;
+    if (src === null) {
+      what = `inline module in ${this.htmlFile}`;
+      entry = { text: normaliseLines(source.slice(tag.end, tag.textEnd)), ...lineAndColumn(source, tag.end) };
+    } else {
+      located = await this.locate(src, "script");
+      what = `module ${located.file} (referenced by ${this.htmlFile})`;
+      entry = { file: located.real };
+    }
+    const { bundle, bundled } = await this.bundle(what, () => this.bundler.script(entry), located);
+    const code = inlineScript(bundle.code);
+    this.checkScriptEnd(code, what);
+    const name = located ? `${this.name(located.file)}: module` : "inline module";
+    this.items.push({ name, bytes: byteLength(code), bundled });
+    const element = startTag("script", tag, MODULE_ATTRIBUTES) + code;
+    if (tag.attributes.has("async") || inTemplate) {
+      // An async module runs when it is ready, and one in a template never: both can stay where they are.
+      this.edit(tag.start, tag.textEnd!, element, { scripts: [code] });
+    } else {
+      // A module runs once the document is parsed: the whole element moves to the end of the body.
+      this.edit(tag.start, endTagEnd(source, tag), "", {});
+      this.#deferred.push({ element: `${element}</script>`, code });
+    }
+  }
+
+  async styleElement(source: string, tag: Tag): Promise<void> {
+    if (tag.textEnd === source.length) throw new IsolationBuildError(`unclosed <style> in ${this.htmlFile}`);
+    let css = normaliseLines(source.slice(tag.end, tag.textEnd));
+    if (/@import/i.test(css)) {
+      const entry = { text: css, ...lineAndColumn(source, tag.end) };
+      const what = `inline style in ${this.htmlFile}`;
+      const { bundle, bundled } = await this.bundle(what, () => this.bundler.style(entry));
+      css = inlineStyle(bundle.code);
+      this.items.push({ name: "inline style", bytes: byteLength(css), bundled });
+    } else {
+      this.items.push({ name: "inline style", bytes: byteLength(css) });
+    }
+    this.edit(tag.end, tag.textEnd!, css, { styles: [css] });
+  }
+
+  async stylesheetLink(tag: Tag): Promise<void> {
+    const href = trimHtmlSpace(tag.attributes.get("href")?.value ?? "");
+    if (href === "") {
+      throw new IsolationBuildError(`a <link rel="stylesheet"> in ${this.htmlFile} has no href`);
+    }
+    if (relTokens(tag).includes("alternate")) {
+      throw new IsolationBuildError(
+        `alternate stylesheet ${href} in ${this.htmlFile} is not supported: the isolation iframe fetches nothing`,
+      );
+    }
+    const located = await this.locate(href, "stylesheet");
+    const { bundle, bundled } = await this.bundle(
+      `stylesheet ${located.file} (referenced by ${this.htmlFile})`,
+      () => this.bundler.style({ file: located.real }),
+      located,
+    );
+    const css = inlineStyle(bundle.code);
+    this.items.push({ name: `${this.name(located.file)}: stylesheet`, bytes: byteLength(css), bundled });
+    this.edit(tag.start, tag.end, `${startTag("style", tag, STYLE_ATTRIBUTES)}${css}</style>`, {
+      styles: [css],
+    });
+  }
+
+  async run(source: string): Promise<{ html: string; scripts: string[]; styles: string[] }> {
+    let templates = 0, bodyEnd = -1, styleAttributes = 0;
+    for (const tag of tags(source)) {
+      if (tag.name === "template") {
+        templates = Math.max(0, templates + (tag.closing ? -1 : 1));
+        continue;
+      }
+      if (tag.closing) {
+        if (tag.name === "body" && templates === 0 && bodyEnd < 0) bodyEnd = tag.start;
+        continue;
+      }
+      if (tag.attributes.has("style")) styleAttributes++;
+      if (tag.name === "style") {
+        await this.styleElement(source, tag);
+      } else if (tag.name === "link" && relTokens(tag).includes("stylesheet")) {
+        await this.stylesheetLink(tag);
+      } else if (tag.name === "script") {
+        const kind = scriptKind(tag);
+        // Data blocks (JSON, templates…) never run: kept as written, not hashed.
+        if (kind === "data") continue;
+        if (kind === "importmap") {
+          throw new IsolationBuildError(
+            `import maps are not supported (${this.htmlFile}): import local files by relative path and npm ` +
+              `packages by name, from a <script type="module">; the build bundles them`,
+          );
+        }
+        if (tag.textEnd === source.length) {
+          throw new IsolationBuildError(`unclosed <script> in ${this.htmlFile}`);
+        }
+        const src = tag.attributes.has("src") ? trimHtmlSpace(tag.attributes.get("src")!.value) : null;
+        if (src === "") throw new IsolationBuildError(`a <script> in ${this.htmlFile} has an empty src`);
+        if (kind === "classic") await this.classicScript(source, tag, src);
+        else await this.moduleScript(source, tag, src, templates > 0);
+      }
+    }
+    if (styleAttributes) {
+      this.warnings.push(
+        `${styleAttributes} style attribute${styleAttributes > 1 ? "s" : ""} in ${this.htmlFile} will be ` +
+          `ignored: the isolation CSP allows only the <style> elements of the document (use a stylesheet)`,
+      );
+    }
+    const edits = this.#edits.sort((a, b) => a.start - b.start);
+    if (this.#deferred.length) {
+      // Before </body> if nothing inlined comes after it, else at the very end: after every other script.
+      const lastEnd = Math.max(0, ...edits.map((edit) => edit.end));
+      const at = bodyEnd >= lastEnd ? bodyEnd : source.length;
+      edits.push({
+        start: at,
+        end: at,
+        text: this.#deferred.map((module) => module.element).join(""),
+        scripts: this.#deferred.map((module) => module.code),
+        styles: [],
+      });
+    }
+    const parts: string[] = [];
+    let last = 0;
+    for (const edit of edits) {
+      parts.push(source.slice(last, edit.start), edit.text);
+      last = edit.end;
+    }
+    parts.push(source.slice(last));
+    return {
+      html: parts.join(""),
+      scripts: edits.flatMap((edit) => edit.scripts),
+      styles: edits.flatMap((edit) => edit.styles),
+    };
+  }
+}
+
+/** The few lines of IsolationDocument.report. */
+function buildReport(
+  build: IsolationBuild,
+  html: string,
+  scriptHashes: string[],
+  styleHashes: string[],
+  milliseconds: number,
+): string[] {
+  const plural = (n: number, word: string, suffix = "s") => `${n} ${word}${n === 1 ? "" : suffix}`;
+  const files = plural(new Set(build.files).size, "file");
+  const hashes = `${plural(scriptHashes.length, "script hash", "es")}, ` +
+    plural(styleHashes.length, "style hash", "es");
+  return [
+    `isolation app ${build.root} built in ${Math.round(milliseconds)} ms: ` +
+    `index.html of ${sizeText(byteLength(html))} from ${files}`,
+    ...build.items.map((item) => {
+      const imports = item.bundled
+        ? ` + ${plural(item.bundled.files, "imported file")}` +
+          (item.bundled.packages ? ` (${item.bundled.packages} from node_modules)` : "")
+        : "";
+      return `  ${item.name}${imports} → ${sizeText(item.bytes)}`;
+    }),
+    `  CSP: ${hashes} (and the runtime's script hash, added for each session)`,
+    ...build.warnings.map((warning) => `  warning: ${warning}`),
+  ];
+}
+
+export async function buildIsolationDocument(
+  dir: string,
+  options: IsolationBuildOptions = {},
+): Promise<IsolationDocument> {
+  const started = performance.now();
   const root = resolve(dir);
-  const htmlFile = join(root, "index.html");
   let rootReal: string;
   try {
     if (!(await Deno.stat(root)).isDirectory) throw new Deno.errors.NotFound();
@@ -258,55 +451,29 @@ export async function buildIsolationDocument(dir: string): Promise<IsolationDocu
   } catch {
     throw new IsolationBuildError(`isolation app folder ${root} not found`);
   }
-  const source = await readFileIn(
-    rootReal,
-    htmlFile,
-    htmlFile,
-    `${htmlFile} not found: an isolation app needs an index.html`,
+  const build = new IsolationBuild(root, rootReal, options);
+  const htmlFile = build.htmlFile;
+  const source = await Deno.readTextFile(
+    await build.realFile(htmlFile, htmlFile, `${htmlFile} not found: an isolation app needs an index.html`),
   );
-
-  const files = [htmlFile];
-  const parts: string[] = [];
-  const scripts: string[] = [];
-  let last = 0;
-  for (const tag of tags(source)) {
-    if (tag.name !== "script" || tag.closing) continue;
-    const kind = scriptKind(tag);
-    // Data blocks (JSON, templates…) never run: kept as written, not hashed.
-    if (kind === "data") continue;
-    const src = tag.attributes.get("src")?.value.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "") ?? null;
-    if (kind !== "classic") {
-      const what = src ?? (kind === "module" ? "inline module" : "import map");
-      throw new IsolationBuildError(`ES module scripts are not supported yet: ${what} in ${htmlFile}`);
-    }
-    if (tag.textEnd === source.length) throw new IsolationBuildError(`unclosed <script> in ${htmlFile}`);
-    let code: string;
-    if (src === null) {
-      // Already in the page, so the browser reads it just as written (bar line endings): nothing to escape.
-      code = normaliseLines(source.slice(tag.end, tag.textEnd));
-    } else if (src === "") {
-      throw new IsolationBuildError(`a <script> in ${htmlFile} has an empty src`);
-    } else {
-      const script = await readScript(root, rootReal, htmlFile, src);
-      files.push(script.file);
-      code = inlineText(script.code);
-      // Even escaped, a "<!--" then "<script" in the code would hide the closing tag: the page would run on.
-      if (scriptTextEnd(code + "</script>", 0) !== code.length) {
-        throw new IsolationBuildError(
-          `script ${script.file} (referenced by ${htmlFile}) cannot be inlined: its "<!--" followed by ` +
-            `"<script" would hide the end of the element (write "<\\!--" or "<" + "script" instead)`,
-        );
-      }
-    }
-    scripts.push(code);
-    // The original end tag stays; only the start tag and the text are replaced.
-    parts.push(source.slice(last, tag.start), startTag(tag), code);
-    last = tag.textEnd!;
+  let built: { html: string; scripts: string[]; styles: string[] };
+  try {
+    built = await build.run(source);
+  } finally {
+    await build.bundler.close();
   }
-  parts.push(source.slice(last));
-
-  if (!scripts.some((code) => code.includes(HOOK))) {
+  if (!built.scripts.some((code) => code.includes(HOOK))) {
     throw new IsolationBuildError(`no script in ${root} defines window.${HOOK}`);
   }
-  return { html: parts.join(""), scriptHashes: await Promise.all(scripts.map(cspHash)), files };
+  const scriptHashes = await Promise.all(built.scripts.map(cspHash));
+  const styleHashes = await Promise.all(built.styles.map(cspHash));
+  const report = buildReport(build, built.html, scriptHashes, styleHashes, performance.now() - started);
+  return {
+    html: built.html,
+    scriptHashes,
+    styleHashes,
+    files: build.files,
+    warnings: build.warnings,
+    report,
+  };
 }

@@ -17,8 +17,8 @@ export async function sessionDocument(
   return {
     html: insertScriptFirst(built.html, runtime),
     headers: {
-      // Exactly these scripts, nothing fetched, nothing framed inside it.
-      "Content-Security-Policy": isolationCsp(hashes),
+      // Exactly these scripts and styles, nothing fetched, nothing framed inside it.
+      "Content-Security-Policy": isolationCsp(hashes, built.styleHashes),
       "X-Content-Type-Options": "nosniff",
       "Cross-Origin-Resource-Policy": "same-origin",
       "Cache-Control": "no-store",

@@ -1,14 +1,20 @@
-// Unit tests of the isolation-app inliner (build/isolation.ts), on real folders in a temp dir.
+// Unit tests of the isolation build (build/: inlining, esbuild bundles, CSP hashes), on real folders in a temp
+// dir.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import vm from "node:vm";
 import {
   buildIsolationDocument,
   cspHash,
   insertScriptFirst,
   IsolationBuildError,
   isolationCsp,
+  type IsolationDocument,
 } from "../build/isolation.ts";
+import { tags } from "../build/html.ts";
+import { sessionDocument } from "../isolation/document.ts";
+import { runtimeScript } from "../isolation/runtime.ts";
 
 const HOOK = `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`;
 
@@ -70,12 +76,12 @@ Deno.test("cspHash: hashes the UTF-8 bytes and is sensitive to every character",
 Deno.test("isolationCsp: lists the hashes in order, locks everything else down", () => {
   assert.equal(
     isolationCsp(["'sha256-AAA='", "'sha256-BBB='"]),
-    "default-src 'none'; script-src 'sha256-AAA=' 'sha256-BBB='; style-src 'unsafe-inline'; " +
+    "default-src 'none'; script-src 'sha256-AAA=' 'sha256-BBB='; style-src 'none'; " +
       "base-uri 'none'; form-action 'none'",
   );
   assert.equal(
-    isolationCsp(["'sha256-ONE='"]),
-    "default-src 'none'; script-src 'sha256-ONE='; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+    isolationCsp(["'sha256-ONE='"], []),
+    "default-src 'none'; script-src 'sha256-ONE='; style-src 'none'; base-uri 'none'; form-action 'none'",
   );
 });
 
@@ -83,9 +89,19 @@ Deno.test("isolationCsp: no hashes means no scripts at all, never an empty scrip
   const csp = isolationCsp([]);
   assert.equal(
     csp,
-    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+    "default-src 'none'; script-src 'none'; style-src 'none'; base-uri 'none'; form-action 'none'",
   );
-  assert.doesNotMatch(csp, /'unsafe-eval'|'unsafe-inline'[^;]*script|\*/);
+  assert.doesNotMatch(csp, /'unsafe-eval'|'unsafe-inline'|\*/);
+});
+
+Deno.test("isolationCsp: style hashes go to style-src, in order, with no 'unsafe-inline'", () => {
+  const csp = isolationCsp(["'sha256-S='"], ["'sha256-C1='", "'sha256-C2='"]);
+  assert.equal(
+    csp,
+    "default-src 'none'; script-src 'sha256-S='; style-src 'sha256-C1=' 'sha256-C2='; " +
+      "base-uri 'none'; form-action 'none'",
+  );
+  assert.doesNotMatch(csp, /unsafe/);
 });
 
 // ---------------------------------------------------------------- insertScriptFirst
@@ -253,7 +269,9 @@ Deno.test("build: CRLF and lone CR become LF so the hash does not depend on line
       "index.js": lf.replaceAll("\n", "\r"),
     }, async (crRoot) => {
       await withTree({ "index.html": `<script src="index.js"></script>`, "index.js": lf }, async (lfRoot) => {
-        const [crlf, cr, plain] = await Promise.all([crlfRoot, crRoot, lfRoot].map(buildIsolationDocument));
+        const [crlf, cr, plain] = await Promise.all(
+          [crlfRoot, crRoot, lfRoot].map((dir) => buildIsolationDocument(dir)),
+        );
         assert.equal(crlf.html, `<script>${lf}</script>`);
         assert.equal(cr.html, crlf.html);
         assert.equal(plain.html, crlf.html);
@@ -338,13 +356,16 @@ Deno.test("build: the hook only has to be mentioned by some script, inline or ex
   });
 });
 
-Deno.test("build: the demo isolation app builds", async () => {
+Deno.test("build: the demo (seed) isolation app builds as before: its script inlined as written, nothing else", async () => {
   const dir = resolve(new URL(".", import.meta.url).pathname, "../demo/isolation");
   const built = await buildIsolationDocument(dir);
+  const html = await Deno.readTextFile(join(dir, "index.html"));
   const js = (await Deno.readTextFile(join(dir, "index.js"))).replace(/\r\n?/g, "\n");
-  assert.ok(built.html.includes(`<script>${js}</script>`));
+  assert.equal(built.html, html.replace(`<script src="index.js"></script>`, `<script>${js}</script>`));
   assert.deepEqual(built.files, [join(dir, "index.html"), join(dir, "index.js")]);
   assert.deepEqual(built.scriptHashes, [await expectedHash(js)]);
+  assert.deepEqual(built.styleHashes, []);
+  assert.deepEqual(built.warnings, []);
 });
 
 // ---------------------------------------------------------------- buildIsolationDocument: errors
@@ -378,30 +399,6 @@ Deno.test("build error: remote scripts (http, https, protocol-relative, data, ja
       root,
       /remote script HTTPS:\/\/EXAMPLE\.COM\/x\.js in .* copy it into the isolation app folder/,
     );
-  });
-});
-
-Deno.test("build error: module scripts, inline or external, whatever the quoting", async () => {
-  for (
-    const tag of [
-      `<script type="module" src="index.js"></script>`,
-      `<script type='module' src="index.js"></script>`,
-      `<script TYPE=module src="index.js"></script>`,
-    ]
-  ) {
-    await withTree({ "index.html": tag, "index.js": HOOK }, async (root) => {
-      await buildFails(
-        root,
-        new RegExp(
-          `^ES module scripts are not supported yet: index\\.js in ${
-            escapeRegExp(join(root, "index.html"))
-          }$`,
-        ),
-      );
-    });
-  }
-  await withTree({ "index.html": `<script type="module">${HOOK}</script>` }, async (root) => {
-    await buildFails(root, /^ES module scripts are not supported yet: inline module in /);
   });
 });
 
@@ -611,11 +608,19 @@ Deno.test("build: attributes follow the tokenizer: quotes hold '>' and 'src=', t
   });
 });
 
-Deno.test("build error: import maps, like modules, are not supported", async () => {
+Deno.test("build error: import maps are not supported (modules import by path or package name)", async () => {
   await withTree(
     { "index.html": `<script type="importmap">{}</script><script>${HOOK}</script>` },
     async (root) => {
-      await buildFails(root, /^ES module scripts are not supported yet: import map in /);
+      await buildFails(
+        root,
+        new RegExp(
+          `^import maps are not supported \\(${
+            escapeRegExp(join(root, "index.html"))
+          }\\): import local files ` +
+            `by relative path and npm packages by name`,
+        ),
+      );
     },
   );
 });
@@ -815,4 +820,802 @@ Deno.test("build: the folder may itself be reached through a symlink", async () 
       assert.deepEqual(built.files, [join(tmp, "link", "index.html"), join(tmp, "link", "index.js")]);
     },
   );
+});
+
+// ---------------------------------------------------------------- modules, bundled by esbuild
+
+/** The texts of the document's <script> or <style> elements, in order (these tests' documents have no data
+ * blocks). */
+function bodies(html: string, element: "script" | "style"): string[] {
+  return [...html.matchAll(new RegExp(`<${element}(?:\\s[^>]*)?>([\\s\\S]*?)</${element}>`, "g"))]
+    .map((match) => match[1]);
+}
+
+/** The CSP hashes are exactly those of the document's inline scripts and styles, in order. */
+async function assertHashesMatch(built: IsolationDocument): Promise<void> {
+  assert.deepEqual(built.scriptHashes, await Promise.all(bodies(built.html, "script").map(expectedHash)));
+  assert.deepEqual(built.styleHashes, await Promise.all(bodies(built.html, "style").map(expectedHash)));
+}
+
+/** Runs the document's scripts in order in a fresh V8 context standing in for the iframe's window. */
+function runScripts(html: string): Record<string, unknown> {
+  const context = vm.createContext({ crypto });
+  context.window = context;
+  for (const code of bodies(html, "script")) vm.runInContext(code, context);
+  return context;
+}
+
+/** Calls the hook the scripts defined; the answer as JSON data, so it compares across V8 contexts. */
+function callHook(window: Record<string, unknown>, payload: unknown): unknown {
+  const hook = window.__TAURI_ISOLATION_HOOK__ as (payload: unknown) => unknown;
+  assert.equal(typeof hook, "function");
+  return JSON.parse(JSON.stringify(hook(payload)));
+}
+
+/** The document with each script's text replaced by the labels it pushes (`push("x")`), to check placement. */
+function outline(html: string): string {
+  return html.replace(
+    /<script((?:\s[^>]*)?)>([\s\S]*?)<\/script>/g,
+    (_, attributes, code) =>
+      `<script${attributes}>[${[...code.matchAll(/push\("(\w+)"\)/g)].map((m) => m[1])}]</script>`,
+  );
+}
+
+const TINY = {
+  "node_modules/tiny/package.json": JSON.stringify({
+    name: "tiny",
+    version: "1.0.0",
+    type: "module",
+    exports: { ".": { browser: "./browser.js", default: "./node.js" } },
+  }),
+  "node_modules/tiny/browser.js": `export const where = "browser";\nexport const tag = (s) => "tiny:" + s;\n`,
+  "node_modules/tiny/node.js": `export const where = "node";\nexport const tag = (s) => "node:" + s;\n`,
+};
+
+Deno.test("build module: a <script type=module src> and its local imports become one classic inline script", async () => {
+  await withTree({
+    "index.html": `<!doctype html>\n<script type="module" src="main.js"></script>\n<p>end</p>\n`,
+    "main.js": `import { check } from "./lib/check.js";\nimport { LIMIT } from "./lib/deep/limits.js";\n` +
+      `window.__TAURI_ISOLATION_HOOK__ = (payload) => check(payload, LIMIT);\n`,
+    "lib/check.js": `import { LIMIT as MAX } from "./deep/limits.js";\n` +
+      `export const check = (payload, limit) => {\n` +
+      `  if (JSON.stringify(payload).length > Math.min(limit, MAX)) throw new Error("too big");\n` +
+      `  return payload;\n};\n`,
+    "lib/deep/limits.js": `export const LIMIT = 20;\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    const [code] = bodies(built.html, "script");
+    // The module runs after the document is parsed: its element moves to the end, with no type or src.
+    assert.equal(built.html, `<!doctype html>\n\n<p>end</p>\n<script>${code}</script>`);
+    assert.match(code, /^\(\(\) => \{\n/);
+    assert.doesNotMatch(code, /\bimport\b|\bexport\b/);
+    // Dependencies first, each under its path relative to the folder.
+    const order = ["// lib/deep/limits.js", "// lib/check.js", "// main.js"].map((mark) =>
+      code.indexOf(mark)
+    );
+    assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])), code);
+    await assertHashesMatch(built);
+    assert.deepEqual(built.styleHashes, []);
+    assert.deepEqual(built.files.slice(0, 2), [join(root, "index.html"), join(root, "main.js")]);
+    assert.deepEqual(
+      built.files.slice(2).sort(),
+      [join(root, "lib", "check.js"), join(root, "lib", "deep", "limits.js")],
+    );
+    // It runs: the hook is defined and uses the imported code.
+    const window = runScripts(built.html);
+    assert.deepEqual(callHook(window, { a: 1 }), { a: 1 });
+    assert.throws(() => callHook(window, { a: "x".repeat(30) }), /too big/);
+  });
+});
+
+Deno.test("build module: npm packages resolve from node_modules, nearest first, browser build", async () => {
+  await withTree({
+    ...TINY,
+    "node_modules/other/package.json": JSON.stringify({ name: "other", version: "1.0.0", main: "index.js" }),
+    // CommonJS works too.
+    "node_modules/other/index.js": `exports.other = () => "other";\n`,
+    // The app's own node_modules is nearer than the project's.
+    "app/node_modules/tiny/package.json": JSON.stringify({
+      name: "tiny",
+      version: "2.0.0",
+      main: "index.js",
+    }),
+    "app/node_modules/tiny/index.js": `export const where = "app";\nexport const tag = (s) => "near:" + s;\n`,
+    "app/index.html": `<script type="module" src="src/main.js"></script>`,
+    "app/src/main.js": `import { tag, where } from "tiny";\nimport { other } from "other";\n` +
+      `window.__TAURI_ISOLATION_HOOK__ = (payload) => ({ ...payload, tag: tag(where), other: other() });\n`,
+  }, async (tmp) => {
+    const app = join(tmp, "app");
+    const built = await buildIsolationDocument(app);
+    assert.deepEqual(callHook(runScripts(built.html), { a: 1 }), { a: 1, tag: "near:app", other: "other" });
+    const [code] = bodies(built.html, "script");
+    assert.ok(code.includes("// node_modules/tiny/index.js"), code);
+    assert.ok(code.includes("// ../node_modules/other/index.js"), code);
+    assert.ok(built.files.includes(join(tmp, "node_modules", "other", "index.js")));
+    assert.ok(
+      built.report.some((line) =>
+        /src\/main\.js: module \+ 2 imported files \(2 from node_modules\)/.test(line)
+      ),
+    );
+    await assertHashesMatch(built);
+  });
+  // Without the nearer one, the project's package is found, in its browser build.
+  await withTree({
+    ...TINY,
+    "app/index.html": `<script type="module" src="main.js"></script>`,
+    "app/main.js":
+      `import { tag, where } from "tiny";\nwindow.__TAURI_ISOLATION_HOOK__ = () => tag(where);\n`,
+  }, async (tmp) => {
+    const built = await buildIsolationDocument(join(tmp, "app"));
+    assert.equal(callHook(runScripts(built.html), {}), "tiny:browser");
+    assert.deepEqual(built.files, [
+      join(tmp, "app", "index.html"),
+      join(tmp, "app", "main.js"),
+      join(tmp, "node_modules", "tiny", "browser.js"),
+    ]);
+  });
+});
+
+Deno.test("build module: a real npm package installed with npm (nanoid, browser build)", async () => {
+  await withTree({
+    "isolation/index.html": `<script type="module" src="index.js"></script>`,
+    "isolation/index.js": `import { nanoid } from "nanoid";\n` +
+      `window.__TAURI_ISOLATION_HOOK__ = (payload) => ({ ...payload, traceId: nanoid() });\n`,
+  }, async (tmp) => {
+    const npm = await new Deno.Command("npm", {
+      args: ["install", "--prefix", tmp, "--no-save", "--no-audit", "--no-fund", "--silent", "nanoid@6.0.2"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(npm.success, `npm install failed: ${new TextDecoder().decode(npm.stderr)}`);
+    const built = await buildIsolationDocument(join(tmp, "isolation"));
+    const answer = callHook(runScripts(built.html), { cmd: "x" }) as { cmd: string; traceId: string };
+    assert.equal(answer.cmd, "x");
+    assert.match(answer.traceId, /^[A-Za-z0-9_-]{21}$/);
+    const [code] = bodies(built.html, "script");
+    assert.ok(code.includes("// ../node_modules/nanoid/index.browser.js"), code);
+    assert.ok(code.includes("crypto.getRandomValues"));
+    await assertHashesMatch(built);
+  });
+});
+
+Deno.test("build module: an inline module with imports is bundled too", async () => {
+  await withTree({
+    "index.html": `<head><script type="module">\nimport { check } from "./check.js";\n` +
+      `window.__TAURI_ISOLATION_HOOK__ = check;\n</script></head><body><p>x</p></body>\n`,
+    "check.js": `export const check = (payload) => ({ checked: payload });\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    const [code] = bodies(built.html, "script");
+    // Moved to the end of the body, where a module runs.
+    assert.equal(built.html, `<head></head><body><p>x</p><script>${code}</script></body>\n`);
+    assert.ok(code.includes("// check.js") && code.includes("// index.html"), code);
+    assert.deepEqual(callHook(runScripts(built.html), 1), { checked: 1 });
+    assert.deepEqual(built.files, [join(root, "index.html"), join(root, "check.js")]);
+    await assertHashesMatch(built);
+  });
+});
+
+Deno.test("build module: modules run after parsing, in order, after classic scripts; async and template ones stay", async () => {
+  await withTree({
+    "index.html": `<head><script type="module" src="a.js" nomodule class=app defer id='main'></script>` +
+      `<script src="c.js"></script></head>` +
+      `<body><script type="module">window.order.push("inline");</script>` +
+      `<template><script type="module">window.order.push("never");</script></template>` +
+      `<script type="module" async src="d.js"></script><p>x</p></body>\n<!-- after -->\n`,
+    "a.js": `window.order.push("a");\nwindow.__TAURI_ISOLATION_HOOK__ = (payload) => payload;\n`,
+    "c.js": `window.order = [];\nwindow.order.push("c");\n`,
+    "d.js": `window.order.push("d");\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    assert.equal(
+      outline(built.html),
+      `<head><script>[c]</script></head>` +
+        `<body><template><script>[never]</script></template><script>[d]</script><p>x</p>` +
+        `<script id='main' class=app>[a]</script><script>[inline]</script></body>\n<!-- after -->\n`,
+    );
+    await assertHashesMatch(built);
+    // With no </body> after them, modules go at the very end.
+    await Deno.writeTextFile(
+      join(root, "index.html"),
+      `<script type="module" src="a.js"></script><p>x</p><script src="c.js"></script>`,
+    );
+    assert.equal(
+      outline((await buildIsolationDocument(root)).html),
+      `<p>x</p><script>[c]</script><script>[a]</script>`,
+    );
+  });
+});
+
+Deno.test("build module: the runtime still goes first, before the classic scripts and the moved modules", async () => {
+  await withTree({
+    "index.html": `<head><script type="module" src="a.js"></script></head><body><p>x</p></body>`,
+    "a.js": `window.order.push("a");\nwindow.__TAURI_ISOLATION_HOOK__ = (payload) => payload;\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    assert.equal(
+      outline(insertScriptFirst(built.html, `window.order = []; window.order.push("runtime");`)),
+      `<head></head><body><p>x</p><script>[runtime]</script><script>[a]</script></body>`,
+    );
+  });
+});
+
+Deno.test("build module: bundles are ES2022-ish for WebKit, not minified unless asked, with no source map", async () => {
+  const files = {
+    "index.html": `<script type="module" src="main.js"></script>`,
+    "main.js": `import { longHelperName } from "./helper.js";\n` +
+      `window.__TAURI_ISOLATION_HOOK__ = (payload) => longHelperName(payload);\n`,
+    "helper.js": `export function longHelperName(payload) {\n  return payload?.value ?? "none";\n}\n`,
+  };
+  await withTree(files, async (root) => {
+    const plain = await buildIsolationDocument(root);
+    const minified = await buildIsolationDocument(root, { minify: true });
+    const [code] = bodies(plain.html, "script");
+    const [small] = bodies(minified.html, "script");
+    assert.ok(code.includes("function longHelperName(payload)"), code);
+    assert.ok(code.includes("payload?.value ?? "), "optional chaining is kept: WebKit has it");
+    assert.doesNotMatch(code + small, /sourceMappingURL/);
+    assert.ok(small.length < code.length && !small.includes("// main.js"), small);
+    for (const built of [plain, minified]) {
+      assert.equal(callHook(runScripts(built.html), { value: 7 }), 7);
+      assert.equal(callHook(runScripts(built.html), {}), "none");
+      await assertHashesMatch(built);
+    }
+  });
+});
+
+Deno.test("build module: a '</script>' in bundled code is escaped and hashed escaped", async () => {
+  await withTree({
+    "index.html": `<script type="module" src="main.js"></script><p>after</p>`,
+    "main.js": `import { tag } from "./tag.js";\nwindow.__TAURI_ISOLATION_HOOK__ = () => tag;\n`,
+    "tag.js": "export const tag = `</script>` + '</SCRIPT >';\n",
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    assert.equal(built.html.match(/<\/script/gi)?.length, 1);
+    assert.equal(callHook(runScripts(built.html), {}), "</script></SCRIPT >");
+    await assertHashesMatch(built);
+  });
+});
+
+Deno.test("build module: concurrent builds share esbuild and leave no process behind", async () => {
+  const trees = await Promise.all([1, 2, 3].map((n) =>
+    tempTree({
+      "index.html": `<script type="module" src="main.js"></script>`,
+      "main.js": `import { n } from "./n.js";\nwindow.__TAURI_ISOLATION_HOOK__ = () => n;\n`,
+      "n.js": `export const n = ${n};\n`,
+    })
+  ));
+  try {
+    const built = await Promise.all(trees.map((root) => buildIsolationDocument(root)));
+    assert.deepEqual(built.map((one) => callHook(runScripts(one.html), {})), [1, 2, 3]);
+    // And once they are over (esbuild stopped), the next build starts it again.
+    assert.equal(callHook(runScripts((await buildIsolationDocument(trees[0])).html), {}), 1);
+  } finally {
+    await Promise.all(trees.map((root) => Deno.remove(root, { recursive: true })));
+  }
+});
+
+// ---------------------------------------------------------------- stylesheets
+
+Deno.test("build style: a stylesheet link and its @imports become one <style>, hashed for style-src", async () => {
+  await withTree({
+    "app/index.html":
+      `<head><link rel="stylesheet" href="css/main.css?v=2" media="screen" id="theme" crossorigin>` +
+      `<style>p { margin: 0 }</style></head><body><script>${HOOK}</script></body>`,
+    "app/css/main.css":
+      `@import "./base.css";\n@import url("../shared/vars.css");\nbody { color: var(--ink); }\n`,
+    "app/css/base.css": `html { font-family: sans-serif; }\n`,
+    "app/shared/vars.css": `:root { --ink: #111; }\n`,
+  }, async (tmp) => {
+    const app = join(tmp, "app");
+    const built = await buildIsolationDocument(app);
+    const [css, inline] = bodies(built.html, "style");
+    assert.equal(
+      built.html,
+      `<head><style id="theme" media="screen">${css}</style><style>p { margin: 0 }</style></head>` +
+        `<body><script>${HOOK}</script></body>`,
+    );
+    assert.equal(inline, "p { margin: 0 }");
+    assert.doesNotMatch(css, /@import/);
+    const order = ["font-family: sans-serif", "--ink: #111", "color: var(--ink)"].map((rule) =>
+      css.indexOf(rule)
+    );
+    assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])), css);
+    assert.deepEqual(built.styleHashes, [await expectedHash(css), await expectedHash(inline)]);
+    await assertHashesMatch(built);
+    // The page, the linked stylesheet, then what it imports, in the order they apply.
+    assert.deepEqual(built.files, [
+      join(app, "index.html"),
+      join(app, "css", "main.css"),
+      join(app, "css", "base.css"),
+      join(app, "shared", "vars.css"),
+    ]);
+  });
+});
+
+Deno.test("build style: an inline <style> with @import is bundled; one without is kept as written", async () => {
+  await withTree({
+    "index.html": `<style media="print">@import "a.css";\n.b { color: red }</style>` +
+      `<style>\n.c { color: blue }\n</style><script>${HOOK}</script>`,
+    "a.css": `.a { color: green }\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    const [bundled, kept] = bodies(built.html, "style");
+    assert.ok(built.html.startsWith(`<style media="print">`));
+    assert.ok(bundled.indexOf(".a {") >= 0 && bundled.indexOf(".a {") < bundled.indexOf(".b {"), bundled);
+    assert.equal(kept, "\n.c { color: blue }\n");
+    await assertHashesMatch(built);
+    assert.deepEqual(built.files, [join(root, "index.html"), join(root, "a.css")]);
+  });
+});
+
+Deno.test("build style: '</style' in a stylesheet cannot end the element", async () => {
+  await withTree({
+    "index.html": `<link rel=stylesheet href=a.css><p>after</p><script>${HOOK}</script>`,
+    "a.css": `.a::after { content: "</style><script>alert(1)</script>"; }\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    assert.equal(built.html.match(/<\/style/gi)?.length, 1);
+    // As the browser reads it: one style, one script, the paragraph after the style.
+    const elements = [...tags(built.html)].filter((tag) => !tag.closing).map((tag) => tag.name);
+    assert.deepEqual(elements, ["style", "p", "script"]);
+    const style = [...tags(built.html)].find((tag) => tag.name === "style")!;
+    assert.deepEqual(built.styleHashes, [await expectedHash(built.html.slice(style.end, style.textEnd))]);
+    assert.deepEqual(built.scriptHashes, [await expectedHash(HOOK)]);
+  });
+});
+
+Deno.test("sessionDocument: the CSP lists the runtime's and the app's script hashes and the app's style hashes", async () => {
+  await withTree({
+    "index.html": `<link rel="stylesheet" href="a.css"><script type="module" src="main.js"></script>`,
+    "a.css": `body { color: red }\n`,
+    "main.js": HOOK,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    const session = {
+      key: "AAAA",
+      sid: "s",
+      ticket: "t",
+      window: "main",
+      appOrigin: "app://localhost",
+      maxMessageBytes: 1024,
+      maxDepth: 8,
+    };
+    const document = await sessionDocument(built, session);
+    const runtimeHash = await expectedHash(runtimeScript(session));
+    assert.equal(built.styleHashes.length, 1);
+    assert.equal(
+      document.headers["Content-Security-Policy"],
+      `default-src 'none'; script-src ${[runtimeHash, ...built.scriptHashes].join(" ")}; ` +
+        `style-src ${built.styleHashes[0]}; base-uri 'none'; form-action 'none'`,
+    );
+    assert.doesNotMatch(document.headers["Content-Security-Policy"], /unsafe/);
+  });
+});
+
+// ---------------------------------------------------------------- line endings
+
+Deno.test("build: CRLF, CR and LF apps (modules, stylesheets, inline module) give identical hashes and code", async () => {
+  const files = {
+    "index.html": `<!doctype html>\n<link rel="stylesheet" href="style.css">\n` +
+      `<script type="module" src="main.js"></script>\n` +
+      `<script type="module">\nimport { note } from "./lib.js";\nwindow.note = note;\n</script>\n`,
+    "main.js": `import { note } from "./lib.js";\n/*! kept\n   comment */\n` +
+      "window.__TAURI_ISOLATION_HOOK__ = (payload) => [note, `multi\nline`, payload];\n",
+    "lib.js": `export const note = "lib";\n`,
+    "style.css": `@import "./base.css";\nbody {\n  color: red;\n}\n`,
+    "base.css": `/*! base\n */\nhtml {\n  margin: 0;\n}\n`,
+  };
+  const variants = await Promise.all(["\n", "\r\n", "\r"].map(async (eol) => {
+    const root = await tempTree(Object.fromEntries(
+      Object.entries(files).map(([name, text]) => [name, text.replaceAll("\n", eol)]),
+    ));
+    try {
+      return await buildIsolationDocument(root);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  }));
+  const [lf, crlf, cr] = variants;
+  for (const built of [crlf, cr]) {
+    assert.deepEqual(built.scriptHashes, lf.scriptHashes);
+    assert.deepEqual(built.styleHashes, lf.styleHashes);
+    assert.deepEqual(bodies(built.html, "script"), bodies(lf.html, "script"));
+    assert.deepEqual(bodies(built.html, "style"), bodies(lf.html, "style"));
+    // Only index.html's own markup keeps its line endings.
+    assert.equal(built.html.replace(/\r\n?/g, "\n"), lf.html);
+  }
+  for (const built of variants) {
+    for (const text of [...bodies(built.html, "script"), ...bodies(built.html, "style")]) {
+      assert.ok(!text.includes("\r"));
+    }
+    await assertHashesMatch(built);
+    assert.deepEqual(callHook(runScripts(built.html), 1), ["lib", "multi\nline", 1]);
+  }
+  assert.equal(lf.scriptHashes.length, 2);
+  assert.equal(lf.styleHashes.length, 1);
+});
+
+// ---------------------------------------------------------------- errors of modules and stylesheets
+
+Deno.test("build error: a missing module file, a missing import (naming the importing file and line)", async () => {
+  await withTree({ "index.html": `<script type="module" src="lib/main.js"></script>` }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(
+        `^script ${escapeRegExp(join(root, "lib", "main.js"))} \\(referenced by ` +
+          `${escapeRegExp(join(root, "index.html"))}\\) not found$`,
+      ),
+    );
+  });
+  await withTree({
+    "index.html": `<script type="module" src="main.js"></script>`,
+    "main.js": `window.__TAURI_ISOLATION_HOOK__ = (p) => p;\nimport { a } from "./gone.js";\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(
+        `^module ${escapeRegExp(join(root, "main.js"))} \\(referenced by ${
+          escapeRegExp(join(root, "index.html"))
+        }\\) ` +
+          `cannot be bundled: ${
+            escapeRegExp(join(root, "main.js"))
+          }:2:19: Could not resolve "\\./gone\\.js"$`,
+      ),
+    );
+  });
+});
+
+Deno.test("build error: a missing npm package says where packages are looked up; a Node built-in says so", async () => {
+  for (
+    const [specifier, hint] of [
+      [
+        "not-installed-pkg",
+        /Could not resolve "not-installed-pkg" \(npm packages are looked up in the node_modules/,
+      ],
+      ["node:fs", /Could not resolve "node:fs"/],
+      ["fs", /Could not resolve "fs" \(a Node\.js module: the isolation iframe is a browser\)$/],
+    ] as const
+  ) {
+    await withTree({
+      "index.html": `<script type="module" src="main.js"></script>`,
+      "main.js": `import x from "${specifier}";\nwindow.__TAURI_ISOLATION_HOOK__ = () => x;\n`,
+    }, async (root) => {
+      await buildFails(
+        root,
+        new RegExp(`^module .* cannot be bundled: ${escapeRegExp(join(root, "main.js"))}:1:15: `),
+      );
+      await buildFails(root, hint);
+    });
+  }
+});
+
+Deno.test("build error: remote module src, remote import, remote stylesheet link, remote @import", async () => {
+  await withTree(
+    {
+      "index.html":
+        `<script>${HOOK}</script><script type="module" src="https://cdn.example.com/m.js"></script>`,
+    },
+    async (root) => {
+      await buildFails(
+        root,
+        new RegExp(
+          `^remote script https://cdn\\.example\\.com/m\\.js in ${escapeRegExp(join(root, "index.html"))} ` +
+            `cannot be inlined: copy it into the isolation app folder$`,
+        ),
+      );
+    },
+  );
+  for (const specifier of ["https://cdn.example.com/x.js", "//cdn.example.com/x.js", "HTTP://X/y.js"]) {
+    await withTree({
+      "index.html": `<script type="module" src="main.js"></script>`,
+      "main.js": `${HOOK}\nimport "${specifier}";\n`,
+    }, async (root) => {
+      await buildFails(
+        root,
+        new RegExp(
+          `^module ${escapeRegExp(join(root, "main.js"))} \\(referenced by .*\\) cannot be bundled: ` +
+            `${escapeRegExp(join(root, "main.js"))}:2:8: remote module ${
+              escapeRegExp(specifier)
+            } cannot be ` +
+            `bundled: the isolation iframe fetches nothing; copy it into the isolation app folder or install it ` +
+            `with npm$`,
+        ),
+      );
+    });
+  }
+  for (const href of ["https://fonts.example.com/a.css", "//x.example/a.css", "data:text/css,p{}"]) {
+    await withTree(
+      { "index.html": `<link rel="stylesheet" href="${href}"><script>${HOOK}</script>` },
+      async (root) => {
+        await buildFails(
+          root,
+          new RegExp(
+            `^remote stylesheet ${escapeRegExp(href)} in ${
+              escapeRegExp(join(root, "index.html"))
+            } cannot be ` +
+              `inlined: copy it into the isolation app folder$`,
+          ),
+        );
+      },
+    );
+  }
+  await withTree({
+    "index.html": `<link rel="stylesheet" href="a.css"><script>${HOOK}</script>`,
+    "a.css": `p { margin: 0 }\n@import url("https://fonts.example.com/a.css");\n`,
+  }, async (root) => {
+    // An @import after a rule is no @import (the browser drops it, esbuild warns): not fetched, not refused.
+    const built = await buildIsolationDocument(root);
+    assert.match(built.warnings[0], /a\.css:2:1: All "@import" rules must come first$/);
+  });
+  await withTree({
+    "index.html": `<link rel="stylesheet" href="a.css"><script>${HOOK}</script>`,
+    "a.css": `@import url("https://fonts.example.com/a.css");\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(
+        `^stylesheet ${escapeRegExp(join(root, "a.css"))} \\(referenced by .*\\) cannot be bundled: ` +
+          `${
+            escapeRegExp(join(root, "a.css"))
+          }:1:13: remote stylesheet https://fonts\\.example\\.com/a\\.css ` +
+          `cannot be bundled: the isolation iframe fetches nothing; copy it into the isolation app folder$`,
+      ),
+    );
+  });
+});
+
+Deno.test("build error: syntax errors name the file, line and column (module, import, inline module, classic)", async () => {
+  // In a file the module imports.
+  await withTree({
+    "index.html": `<script type="module" src="main.js"></script>`,
+    "main.js": `import "./lib.js";\n${HOOK}\n`,
+    "lib.js": `export const a = 1;\nconst b = ;\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(
+        `^module ${escapeRegExp(join(root, "main.js"))} \\(referenced by ${
+          escapeRegExp(join(root, "index.html"))
+        }` +
+          `\\) cannot be bundled: ${escapeRegExp(join(root, "lib.js"))}:2:11: Unexpected ";"$`,
+      ),
+    );
+  });
+  // In an inline module: the line and column are index.html's, whatever its line endings.
+  for (const eol of ["\n", "\r\n"]) {
+    await withTree({
+      "index.html": [
+        `<!doctype html>`,
+        `<p>x</p>`,
+        `<script type="module">`,
+        `${HOOK}`,
+        `  let a = ;</script>`,
+      ]
+        .join(eol),
+    }, async (root) => {
+      const html = escapeRegExp(join(root, "index.html"));
+      await buildFails(
+        root,
+        new RegExp(`^inline module in ${html} cannot be bundled: ${html}:5:11: Unexpected ";"$`),
+      );
+    });
+  }
+  // In a classic script, file or inline (checked by V8, located by esbuild).
+  await withTree({
+    "index.html": `<script src="a.js"></script>`,
+    "a.js": `${HOOK}\nif (x {\n}\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(
+        `^script ${escapeRegExp(join(root, "a.js"))} \\(referenced by ${
+          escapeRegExp(join(root, "index.html"))
+        }\\) ` +
+          `has a syntax error: ${escapeRegExp(join(root, "a.js"))}:2:7: Expected "\\)" but found "\\{"$`,
+      ),
+    );
+  });
+  await withTree(
+    { "index.html": `<script>${HOOK}</script>\n<p>x</p><script>let a = ;</script>` },
+    async (root) => {
+      const html = escapeRegExp(join(root, "index.html"));
+      await buildFails(
+        root,
+        new RegExp(`^inline script in ${html} has a syntax error: ${html}:2:25: Unexpected ";"$`),
+      );
+    },
+  );
+});
+
+Deno.test("build error: a classic script with import says to make it a module; valid classic oddities still build", async () => {
+  await withTree({
+    "index.html": `<script src="a.js"></script>`,
+    "a.js": `import { x } from "./b.js";\n${HOOK}\n`,
+    "b.js": `export const x = 1;\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      /^script .*a\.js \(referenced by .*\) has a syntax error: .*a\.js: Cannot use import statement outside a module \(a script with import or export must be a <script type="module">\)$/,
+    );
+  });
+  // Valid in a classic script though esbuild's parser (made for modules) would refuse "await" as a name:
+  // V8 decides, so these build.
+  const classic = `var await = 1; with ({}) {} var yield_ = 010; <!-- an HTML-like comment\n${HOOK}\n`;
+  await withTree({ "index.html": `<script src="a.js"></script>`, "a.js": classic }, async (root) => {
+    assert.equal((await buildIsolationDocument(root)).html, `<script>${classic}</script>`);
+  });
+});
+
+Deno.test("build error: a module that defines no hook", async () => {
+  await withTree({
+    "index.html": `<script type="module" src="main.js"></script>`,
+    "main.js": `import { a } from "./a.js";\nwindow.hook = a;\n`,
+    "a.js": `export const a = 1;\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(`^no script in ${escapeRegExp(root)} defines window\\.__TAURI_ISOLATION_HOOK__$`),
+    );
+  });
+  // An unused export that names it is dropped from the bundle: no hook either.
+  await withTree({
+    "index.html": `<script type="module" src="main.js"></script>`,
+    "main.js": `import { a } from "./a.js";\nwindow.hook = a;\n`,
+    "a.js": `export const a = 1;\nexport const unused = "__TAURI_ISOLATION_HOOK__";\n`,
+  }, async (root) => {
+    await buildFails(root, /^no script in .* defines window\.__TAURI_ISOLATION_HOOK__$/);
+  });
+});
+
+Deno.test("build error: missing stylesheet, missing @import, a link without href, an alternate stylesheet", async () => {
+  await withTree(
+    { "index.html": `<link rel="stylesheet" href="css/a.css"><script>${HOOK}</script>` },
+    async (root) => {
+      await buildFails(
+        root,
+        new RegExp(
+          `^stylesheet ${escapeRegExp(join(root, "css", "a.css"))} \\(referenced by ` +
+            `${escapeRegExp(join(root, "index.html"))}\\) not found$`,
+        ),
+      );
+    },
+  );
+  await withTree({
+    "index.html": `<link rel="stylesheet" href="a.css"><script>${HOOK}</script>`,
+    "a.css": `\n@import "./gone.css";\n`,
+  }, async (root) => {
+    await buildFails(
+      root,
+      new RegExp(
+        `^stylesheet ${escapeRegExp(join(root, "a.css"))} \\(referenced by .*\\) cannot be bundled: ` +
+          `${escapeRegExp(join(root, "a.css"))}:2:9: Could not resolve "\\./gone\\.css"$`,
+      ),
+    );
+  });
+  await withTree(
+    { "index.html": `<link rel="stylesheet" href=" "><script>${HOOK}</script>` },
+    async (root) => {
+      await buildFails(root, /^a <link rel="stylesheet"> in .*index\.html has no href$/);
+    },
+  );
+  await withTree({
+    "index.html": `<link rel="alternate stylesheet" href="a.css"><script>${HOOK}</script>`,
+    "a.css": "",
+  }, async (root) => {
+    await buildFails(root, /^alternate stylesheet a\.css in .* is not supported/);
+  });
+  // A stylesheet outside the folder, directly or through a symlink.
+  await withTree({
+    "outside.css": "p {}",
+    "app/index.html": `<link rel="stylesheet" href="../outside.css"><script>${HOOK}</script>`,
+  }, async (tmp) => {
+    await buildFails(
+      join(tmp, "app"),
+      /^stylesheet \.\.\/outside\.css in .* is outside the isolation app folder/,
+    );
+    await Deno.symlink(join(tmp, "outside.css"), join(tmp, "app", "link.css"));
+    await Deno.writeTextFile(join(tmp, "app", "index.html"), `<link rel="stylesheet" href="link.css">`);
+    await buildFails(
+      join(tmp, "app"),
+      /^stylesheet .*link\.css \(referenced by .*\) resolves to .*outside\.css, outside/,
+    );
+  });
+});
+
+Deno.test("build error: a module entry that is a symlink out of the folder", async () => {
+  await withTree(
+    { "secret.js": HOOK, "app/index.html": `<script type="module" src="m.js"></script>` },
+    async (tmp) => {
+      await Deno.symlink(join(tmp, "secret.js"), join(tmp, "app", "m.js"));
+      await buildFails(
+        join(tmp, "app"),
+        /^script .*m\.js \(referenced by .*\) resolves to .*secret\.js, outside/,
+      );
+    },
+  );
+});
+
+// ---------------------------------------------------------------- report and warnings
+
+Deno.test("build report: the seed app in a few lines: folder, time, size, files, hashes", async () => {
+  const dir = resolve(new URL(".", import.meta.url).pathname, "../demo/isolation");
+  const built = await buildIsolationDocument(dir);
+  const js = await Deno.readTextFile(join(dir, "index.js"));
+  const size = (bytes: number) => bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+  const htmlBytes = new TextEncoder().encode(built.html).length;
+  const jsBytes = new TextEncoder().encode(js.replace(/\r\n?/g, "\n")).length;
+  assert.equal(built.report.length, 3);
+  assert.match(
+    built.report[0],
+    new RegExp(
+      `^isolation app ${escapeRegExp(dir)} built in \\d+ ms: index\\.html of ${
+        escapeRegExp(size(htmlBytes))
+      } ` +
+        `from 2 files$`,
+    ),
+  );
+  assert.equal(built.report[1], `  index.js: classic script → ${size(jsBytes)}`);
+  assert.equal(
+    built.report[2],
+    "  CSP: 1 script hash, 0 style hashes (and the runtime's script hash, added for each session)",
+  );
+});
+
+Deno.test("build report: modules, stylesheets and inline code, with their imports, sizes and warnings", async () => {
+  await withTree({
+    ...TINY,
+    "app/index.html": `<link rel="stylesheet" href="style.css"><p style="color: red">x</p>` +
+      `<script type="module" src="main.js"></script><script>var inline = 1;</script>` +
+      `<style>p {}</style><script type="module">import "./lib.js";</script>`,
+    "app/main.js":
+      `import { tag } from "tiny";\nimport "./lib.js";\nwindow.__TAURI_ISOLATION_HOOK__ = tag;\n`,
+    "app/lib.js": `window.lib = 1;\n`,
+    "app/style.css": `@import "./base.css";\nbody { background: url(https://example.com/bg.png); }\n`,
+    "app/base.css": `p { margin: 0 }\n`,
+  }, async (tmp) => {
+    const app = join(tmp, "app");
+    const built = await buildIsolationDocument(app);
+    const lines = built.report.map((line) => line.replace(/\d+(\.\d)? (B|KiB)/g, "SIZE"));
+    assert.match(
+      lines[0],
+      new RegExp(`^isolation app ${escapeRegExp(app)} built in \\d+ ms: index\\.html of SIZE from 6 files$`),
+    );
+    assert.deepEqual(lines.slice(1, 7), [
+      "  style.css: stylesheet + 1 imported file → SIZE",
+      "  main.js: module + 2 imported files (1 from node_modules) → SIZE",
+      "  inline script → SIZE",
+      "  inline style → SIZE",
+      "  inline module + 1 imported file → SIZE",
+      "  CSP: 3 script hashes, 2 style hashes (and the runtime's script hash, added for each session)",
+    ]);
+    assert.equal(built.warnings.length, 2);
+    assert.match(
+      built.warnings[0],
+      new RegExp(
+        `^stylesheet ${escapeRegExp(join(app, "style.css"))} \\(referenced by .*\\): ` +
+          `${
+            escapeRegExp(join(app, "style.css"))
+          }:2:20: url\\(https://example\\.com/bg\\.png\\) will not load: ` +
+          `the isolation iframe fetches nothing$`,
+      ),
+    );
+    assert.match(built.warnings[1], /^1 style attribute in .*index\.html will be ignored: the isolation CSP/);
+    assert.deepEqual(lines.slice(7), built.warnings.map((warning) => `  warning: ${warning}`));
+  });
+});
+
+Deno.test("build report: esbuild's warnings are passed on, naming file and line", async () => {
+  await withTree({
+    "index.html": `<script type="module" src="main.js"></script>`,
+    "main.js": `${HOOK}\nif (window.x == -0) {}\n`,
+  }, async (root) => {
+    const built = await buildIsolationDocument(root);
+    assert.deepEqual(built.warnings, [
+      `module ${join(root, "main.js")} (referenced by ${join(root, "index.html")}): ${
+        join(root, "main.js")
+      }:2:17: ` +
+      `Comparison with -0 using the "==" operator will also match 0`,
+    ]);
+  });
 });
