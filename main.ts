@@ -42,6 +42,7 @@ async function dev(args: string[]): Promise<void> {
   const commands = commandsFile ? await loadCommands(commandsFile) : {};
   // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
   const app = await launch({ config: configFile, commands, console: true, devtools: true });
+  for (const line of app.isolation?.report ?? []) console.log(`airlock: ${line}`);
   const watcher = watchApp(app);
   console.log(
     `airlock: ${config.app.name} is running (${

@@ -62,12 +62,16 @@ export async function embedApp(configFile: string, outDir?: string): Promise<Emb
     frontend[urlPath] = bytesToBase64(bytes);
   }
   let isolation: IsolationDocument | null = null;
+  let isolationReport = ["isolation: none (brownfield)"];
   if (config.pattern.use === "isolation") {
     const built = await buildIsolationDocument(config.pattern.dir);
-    // Paths of the build machine have no business in a shipped binary: keep names relative to the app.
+    isolationReport = built.report;
+    // Paths of the build machine have no business in a shipped binary: names relative to the app, and
+    // the report (printed here) left out.
     isolation = {
       ...built,
       files: built.files.map((file) => relative(config.baseDir, file).split(sep).join("/")),
+      report: [],
     };
   }
   const raw = JSON.parse(await Deno.readTextFile(resolve(configFile)));
@@ -100,9 +104,7 @@ export async function embedApp(configFile: string, outDir?: string): Promise<Emb
   const ms = performance.now() - started;
   const report = [
     `frontend: ${Object.keys(frontend).length} files, ${formatBytes(frontendBytes)}`,
-    isolation
-      ? `isolation: ${isolation.files.length} files inlined, ${isolation.scriptHashes.length} script hashes in the CSP`
-      : "isolation: none (brownfield)",
+    ...isolationReport,
     `wrote ${relative(Deno.cwd(), assetsModule) || assetsModule} (${formatBytes(assetsSize)}) and ${
       relative(Deno.cwd(), entry) || entry
     } in ${ms.toFixed(0)} ms`,

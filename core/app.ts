@@ -62,6 +62,8 @@ export interface AppHandle {
   evaluate(js: string, options?: { world?: string }): Promise<unknown>;
   /** The native window's title. */
   readonly title: string;
+  /** The isolation document being served (its build report included), or null in brownfield. */
+  readonly isolation: IsolationDocument | null;
   /** Sends an event to this window's page: only its listeners for that event receive it. */
   emit(event: string, payload?: unknown): Promise<void>;
   /** Listens for an event the page emits; returns the function that stops listening. */
@@ -267,6 +269,9 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     closed: webview.closed,
     get title() {
       return view.title;
+    },
+    get isolation() {
+      return built;
     },
     evaluate: (js, evaluateOptions) => view.evaluate(js, evaluateOptions?.world),
     emit: (event, payload) => events.emit(event, payload),
