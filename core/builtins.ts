@@ -5,6 +5,7 @@ import type { WindowEvents } from "./events.ts";
 import type { Commands } from "./router.ts";
 import { t } from "./schema.ts";
 import { httpFetch, type HttpRequest } from "./http.ts";
+import { ScopedFs } from "./fs.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
@@ -19,6 +20,16 @@ export interface WindowControls {
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
   const title = t.object({ label: t.optional(t.string()), value: t.string({ max: 1024 }) });
+  // The page's file calls: a path (relative to the scope named by baseDir, or absolute inside a scope).
+  const fs = new ScopedFs(config.fs);
+  const path = { path: t.string({ max: 4096 }), baseDir: t.optional(t.string()) };
+  const oneFile = t.object(path);
+  const recursive = t.object({ ...path, recursive: t.optional(t.boolean()) });
+  const text = t.object({ ...path, contents: t.string() });
+  const bytes = t.object({ ...path, contents: t.bytes() });
+  const fsCommand =
+    <T>(schema: { parse(value: unknown, where: string): T }, run: (args: T) => unknown) => (args: unknown) =>
+      run(schema.parse(args, "args"));
   const target = t.object({ label: t.optional(t.string()) }, { extra: true });
   // A page may act on its own window only; a label naming another is refused rather than ignored.
   const ownWindow = (label: string | undefined) => {
@@ -32,6 +43,15 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     "plugin:app|version": () => config.app.version,
     "plugin:app|identifier": () => config.app.identifier,
     "plugin:app|tauri_version": () => "2.0.0-airlock",
+    "plugin:fs|read_text_file": fsCommand(oneFile, (a) => fs.readTextFile(a.path, a.baseDir)),
+    "plugin:fs|read_file": fsCommand(oneFile, (a) => fs.readFile(a.path, a.baseDir)),
+    "plugin:fs|write_text_file": fsCommand(text, (a) => fs.writeTextFile(a.path, a.contents, a.baseDir)),
+    "plugin:fs|write_file": fsCommand(bytes, (a) => fs.writeFile(a.path, a.contents, a.baseDir)),
+    "plugin:fs|read_dir": fsCommand(oneFile, (a) => fs.readDir(a.path, a.baseDir)),
+    "plugin:fs|mkdir": fsCommand(recursive, (a) => fs.mkdir(a.path, { recursive: a.recursive }, a.baseDir)),
+    "plugin:fs|remove": fsCommand(recursive, (a) => fs.remove(a.path, { recursive: a.recursive }, a.baseDir)),
+    "plugin:fs|stat": fsCommand(oneFile, (a) => fs.stat(a.path, a.baseDir)),
+    "plugin:fs|exists": fsCommand(oneFile, (a) => fs.exists(a.path, a.baseDir)),
     // http.ts checks every field itself: the request comes from the page.
     "plugin:http|fetch": (args) => httpFetch(args as HttpRequest, config.http, window.signal),
     "plugin:window|set_title": (args) => {
@@ -42,8 +62,8 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     },
     "plugin:window|close": (args) => {
       ownWindow(target.parse(args, "args").label);
-      // After the answer has gone back: closing first would leave the caller's promise to die with the page.
-      setTimeout(() => void window.close(), 0);
+      // Shortly after the answer has gone back, so the caller's promise settles before the page is gone.
+      setTimeout(() => void window.close(), 50);
       return null;
     },
   };

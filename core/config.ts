@@ -2,6 +2,7 @@
 // Errors name the file and the field, because a newcomer's first mistake is usually a path.
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type HttpPolicy, parseHttpPolicy } from "./http.ts";
+import { appDataDir, type FsScope } from "./fs.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -23,6 +24,8 @@ export interface AppConfig {
   devtools: boolean;
   /** What the page may fetch through the core (airlock.http); nothing unless the config allows it. */
   http: HttpPolicy;
+  /** The folders the page may use through the core's file API (airlock.fs.scopes); none unless listed. */
+  fs: FsScope[];
 }
 
 type Json = Record<string, unknown>;
@@ -142,7 +145,35 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
       : null,
     devtools: config.boolean("airlock.devtools") ?? false,
     http: section(where, () => parseHttpPolicy(config.get("airlock.http"), "airlock.http", APP_ORIGIN)),
+    fs: fsScopes(config, path, config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app"),
   };
+}
+
+/**
+ * airlock.fs.scopes: [{ "name": "appData", "dir": "$APPDATA", "write": true }, …]. A dir is absolute,
+ * relative to the config file, or starts with $APPDATA (the platform's data folder for the app's
+ * identifier, as Tauri's appDataDir: what a shipped app should use).
+ */
+function fsScopes(config: Reader, path: (value: string) => string, identifier: string): FsScope[] {
+  const list = config.get("airlock.fs.scopes");
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) config.fail("airlock.fs.scopes", "must be a list of { name, dir, write } scopes");
+  const names = new Set<string>();
+  return list.map((_, i) => {
+    const field = `airlock.fs.scopes.${i}`;
+    const name = config.string(`${field}.name`);
+    const dir = config.string(`${field}.dir`);
+    if (name === undefined || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) {
+      config.fail(`${field}.name`, "must be a name of letters, digits, - and _ (the page's baseDir)");
+    }
+    if (names.has(name)) config.fail(`${field}.name`, `"${name}" is used twice`);
+    names.add(name);
+    if (dir === undefined || dir === "") config.fail(`${field}.dir`, "is required: the scope's folder");
+    const root = dir === "$APPDATA" || dir.startsWith("$APPDATA/")
+      ? join(appDataDir(identifier), dir.slice("$APPDATA".length))
+      : path(dir);
+    return { name, root, write: config.boolean(`${field}.write`) ?? false };
+  });
 }
 
 /** Runs a section's own parser, naming the file in its error. */

@@ -155,11 +155,11 @@ export const t = {
   string,
   number,
   integer: (options: { min?: number; max?: number } = {}) => number({ ...options, integer: true }),
-  boolean,
+  boolean: () => boolean,
   bytes,
   oneOf,
   array,
   object,
   optional,
-  unknown: unknownValue,
+  unknown: () => unknownValue,
 };

@@ -108,6 +108,7 @@ Deno.test("parse: Tauri v1 shape with the isolation pattern, paths relative to b
     commandsModule: null,
     devtools: false,
     http: DEFAULT_HTTP,
+    fs: [],
   });
 });
 
@@ -173,6 +174,7 @@ Deno.test("parse: Tauri v2 shape (build.frontendDist, app.security.pattern, app.
     commandsModule: null,
     devtools: false,
     http: DEFAULT_HTTP,
+    fs: [],
   });
 });
 
@@ -510,6 +512,7 @@ Deno.test("load: v1 tauri.conf.json in src-tauri, folders beside it", async () =
       commandsModule: null,
       devtools: false,
       http: DEFAULT_HTTP,
+      fs: [],
     });
   });
 });
@@ -710,5 +713,48 @@ Deno.test("parse: airlock.http is read, and its errors name the file and the fie
   parseFails(
     { build: { distDir: "d" }, airlock: { http: { allowList: [] } } },
     /^\/app\/tauri\.conf\.json: airlock\.http\.allowList: unknown field/,
+  );
+});
+
+Deno.test("parse: airlock.fs.scopes: folders relative to the config, absolute, or in the app's data folder", () => {
+  const config = parseConfig(
+    {
+      build: { distDir: "d" },
+      identifier: "dev.example.notes",
+      airlock: {
+        fs: {
+          scopes: [
+            { name: "appData", dir: "$APPDATA", write: true },
+            { name: "exports", dir: "$APPDATA/exports", write: true },
+            { name: "assets", dir: "assets" },
+            { name: "shared", dir: "/srv/shared" },
+          ],
+        },
+      },
+    },
+    F,
+    "/app",
+  );
+  const data = config.fs[0].root;
+  assert.match(data, /dev\.example\.notes$/);
+  assert.deepEqual(config.fs.slice(1), [
+    { name: "exports", root: join(data, "exports"), write: true },
+    { name: "assets", root: "/app/assets", write: false },
+    { name: "shared", root: "/srv/shared", write: false },
+  ]);
+  parseFails(
+    { build: { distDir: "d" }, airlock: { fs: { scopes: [{ name: "a b", dir: "x" }] } } },
+    /airlock\.fs\.scopes\.0\.name must be a name/,
+  );
+  parseFails(
+    {
+      build: { distDir: "d" },
+      airlock: { fs: { scopes: [{ name: "a", dir: "x" }, { name: "a", dir: "y" }] } },
+    },
+    /airlock\.fs\.scopes\.1\.name "a" is used twice/,
+  );
+  parseFails(
+    { build: { distDir: "d" }, airlock: { fs: { scopes: [{ name: "a" }] } } },
+    /airlock\.fs\.scopes\.0\.dir is required/,
   );
 });

@@ -8,4 +8,6 @@ import "./webview/tauri_compat.ts";
 import "./webview/apis.ts";
 import "./webview/dev.ts";
 import "./webview/http.ts";
+import "./webview/fs.ts";
+import "./webview/demo.ts";
 import "./webview/host.ts";

@@ -33,8 +33,8 @@ Deno.test("window and app APIs: set the native title, read app info, close from 
       },
     );
     assert.equal(app.title, "Renamed by the page");
-    // Closing from the page answers the call, then the window goes.
-    assert.equal(await app.evaluate(`airlock.window.close().then(() => "answered")`), "answered");
+    // Closing from the page: the window goes (the evaluation itself is not awaited: it may go with it).
+    await app.evaluate(`void airlock.window.close()`);
     await app.closed;
   } finally {
     await app.close();
