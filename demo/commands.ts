@@ -1,36 +1,31 @@
-// The demo's commands, run by the Deno core after a message has passed the hook and been unsealed.
-import { resolve, sep } from "node:path";
-import type { CommandContext, Commands } from "../mod.ts";
+// The demo's own commands, run by the Deno core after a call has passed the hook and been unsealed. The
+// file, HTTP, event and window APIs the demo also uses are Airlock's built-ins (see the README).
+import { command, type Commands, t } from "../mod.ts";
 
-const appFolder = resolve(import.meta.dirname ?? ".");
+// A tiny HTTP service on loopback for the HTTP buttons (the demo needs no internet): it answers with the
+// Origin header it received, so the page can show that the core sent the app's own.
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) =>
+  Response.json({
+    message: "hello from a loopback service",
+    originSeen: request.headers.get("origin"),
+  }));
+
+/** Stops the loopback service (tests do; the app itself just exits). */
+export const stopService = () => server.shutdown();
 
 export const commands: Commands = {
-  greet: ({ name }: { name?: unknown }, context: CommandContext) => {
-    if (typeof name !== "string" || name.trim() === "") {
-      throw new Error("greet: name must be a non-empty string");
-    }
+  greet: command({ name: t.string({ min: 1, max: 60 }) }, ({ name }, context) => {
     return `Hello, ${name}! (answered by the Deno core for window "${context.window}")`;
-  },
+  }),
 
-  // The hook already refuses paths outside the folder; the core checks again so a weak hook is not the
-  // only guard.
-  read_file: async ({ path }: { path?: unknown }) => {
-    if (typeof path !== "string") throw new Error("read_file: path must be a string");
-    const file = resolve(appFolder, path);
-    if (!file.startsWith(appFolder + sep)) throw new Error(`read_file: ${path} is outside the app's folder`);
-    return (await Deno.readTextFile(file)).trim();
-  },
+  service_url: () => `http://127.0.0.1:${server.addr.port}/status`,
 
-  // No network is needed to show the Origin check: the core returns the request it would send.
-  prepare_request: ({ url, headers }: { url?: unknown; headers?: Record<string, string> }) => {
-    if (typeof url !== "string") throw new Error("prepare_request: url must be a string");
-    return { method: "GET", url, headers: { ...headers } };
-  },
-
-  wait: async ({ ms }: { ms?: unknown }) => {
-    const delay = Math.min(Math.max(Number(ms) || 0, 0), 5000);
-    const started = performance.now();
-    await new Promise((done) => setTimeout(done, delay));
-    return `the core waited ${Math.round(performance.now() - started)} ms without blocking the window`;
-  },
+  // Streams events to the page that asked, while the window stays live.
+  start_ticker: command({ count: t.integer({ min: 1, max: 10 }) }, async ({ count }, context) => {
+    for (let n = 1; n <= count; n++) {
+      await new Promise((done) => setTimeout(done, 150));
+      await context.emit("tick", { n, of: count, at: new Date().toISOString().slice(11, 23) });
+    }
+    return `sent ${count} events`;
+  }),
 };

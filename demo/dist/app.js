@@ -1,34 +1,62 @@
-// The demo frontend: plain script, calls the core through Tauri's global invoke.
-const { invoke } = window.__TAURI__.core;
+// The demo frontend, as an ES module: Airlock's API imported from the module the core serves (the same
+// functions are on window.airlock, and invoke on window.__TAURI__.core).
+import { currentWindow, fs, http, invoke, listen } from "/__airlock/api.js";
+
 const log = document.getElementById("log");
-
-async function call(label, cmd, args) {
+const show = (label, ok, text) => {
   const item = document.createElement("li");
-  try {
-    const value = await invoke(cmd, args);
-    item.className = "ok";
-    item.textContent = `${label}: ✔ ${typeof value === "string" ? value : JSON.stringify(value)}`;
-  } catch (error) {
-    item.className = "refused";
-    item.textContent = `${label}: ✘ ${error.message}`;
-  }
+  item.className = ok ? "ok" : "refused";
+  item.textContent = `${label}: ${ok ? "✔" : "✘"} ${text}`;
   log.prepend(item);
+};
+async function call(label, run) {
+  try {
+    const value = await run();
+    show(label, true, typeof value === "string" ? value : JSON.stringify(value));
+  } catch (error) {
+    show(label, false, error.message);
+  }
 }
-
 const on = (id, handler) => document.getElementById(id).addEventListener("click", handler);
-on("greet", () => call("greet", "greet", { name: document.getElementById("name").value }));
-on("read-ok", () => call("read data/hello.txt", "read_file", { path: "data/hello.txt" }));
-on("read-bad", () => call("read ../../etc/passwd", "read_file", { path: "../../etc/passwd" }));
-on("http-ok", () =>
-  call("request with app origin", "prepare_request", {
-    url: "https://api.example/items",
-    headers: { Origin: "app://localhost" },
-  }));
-on("http-bad", () =>
-  call("request with foreign origin", "prepare_request", {
-    url: "https://api.example/items",
-    headers: { Origin: "https://evil.example" },
-  }));
-on("slow", () => call("wait", "wait", { ms: 300 }));
+const name = () => document.getElementById("name").value;
 
-call("greet on load", "greet", { name: "world" });
+on("greet", () => call("greet", () => invoke("greet", { name: name() })));
+on("greet-bad", () => call("greet with a number", () => invoke("greet", { name: 42 })));
+
+on("read-ok", () => call("read hello.txt", () => fs.readTextFile("hello.txt", { baseDir: "demo" })));
+on(
+  "read-bad",
+  () => call("read ../../etc/passwd", () => fs.readTextFile("../../etc/passwd", { baseDir: "demo" })),
+);
+on("write-note", () =>
+  call("write and read a note", async () => {
+    const text = `note written at ${new Date().toLocaleTimeString()}`;
+    await fs.writeTextFile("note.txt", text, { baseDir: "notes" });
+    return await fs.readTextFile("note.txt", { baseDir: "notes" });
+  }));
+on(
+  "write-ro",
+  () => call("write into the demo scope", () => fs.writeTextFile("x.txt", "x", { baseDir: "demo" })),
+);
+
+const service = () => invoke("service_url");
+on("http-ok", () =>
+  call("fetch loopback service", async () => {
+    const response = await http.fetch(await service(), { responseType: "json" });
+    return `${response.status}: ${response.body.message}; Origin seen: ${response.body.originSeen}`;
+  }));
+on(
+  "http-bad",
+  () =>
+    call(
+      "fetch with a foreign Origin",
+      async () => await http.fetch(await service(), { headers: { Origin: "https://evil.example" } }),
+    ),
+);
+on("http-outside", () => call("fetch https://example.com", () => http.fetch("https://example.com/")));
+
+await listen("tick", (event) => show("event tick", true, JSON.stringify(event.payload)));
+on("ticker", () => call("start ticker", () => invoke("start_ticker", { count: 3 })));
+on("title", () => call("rename window", () => currentWindow.setTitle(`Airlock demo — renamed by ${name()}`)));
+
+call("greet on load", () => invoke("greet", { name: "world" }));
