@@ -90,29 +90,54 @@ Deno.test("events: page emit passes the hook and reaches the core; core emit rea
   }
 });
 
-Deno.test("events: a page cannot forge or replay a core event", async () => {
+Deno.test("events: a page cannot forge or replay a core event, nor a channel message", async () => {
   const app = await launch({ config: await makeApp(), label: "events-forge" });
   try {
     await app.evaluate(`(async () => {
       window.got = [];
-      // Capture everything that crosses the page's window, as a hostile dependency would.
-      window.seen = [];
-      window.addEventListener("message", (e) => window.seen.push(e.data));
+      window.channelGot = [];
+      window.channelId = window.__TAURI_INTERNALS__.transformCallback((m) => window.channelGot.push(m));
       await window.airlock.listen("secret", (e) => window.got.push(e.payload));
     })()`);
+    // Record the sealed events the relay hands the iframe, as an attacker who could watch that hop would
+    // (done from the relay's own world: the page cannot even see them).
+    await app.evaluate(
+      `(() => {
+        const real = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, "contentWindow").get;
+        window.capturedEvents = [];
+        Object.defineProperty(HTMLIFrameElement.prototype, "contentWindow", {
+          configurable: true,
+          get() {
+            const target = real.call(this);
+            return { postMessage(data, origin) {
+              if (data && data.airlock === "event") window.capturedEvents.push(data.envelope);
+              target.postMessage(data, origin);
+            } };
+          },
+        });
+      })()`,
+      { world: "airlock" },
+    );
     await app.emit("secret", { n: 1 });
     await waitFor(app, `window.got.length === 1`);
+    const [captured] = await app.evaluate(`window.capturedEvents`, { world: "airlock" }) as string[];
+    assert.equal(typeof captured, "string");
+    const envelope = JSON.parse(captured);
     const outcome = await app.evaluate(`(async () => {
       const frame = document.querySelector("iframe[data-airlock-isolation]");
-      const sealed = window.seen.find((d) => d && d.airlock === "event");
-      // 1. Post a made-up event to the page as if it came from the iframe (or the relay).
-      window.postMessage({ airlock: "event", event: "secret", handlers: [1], payload: { forged: true } }, "*");
-      // 2. Hand the iframe a made-up sealed event, and replay any sealed event seen so far.
-      frame.contentWindow.postMessage({ airlock: "event", envelope: JSON.stringify({ v: 1, sid: "0".repeat(32), seq: 99, iv: "A".repeat(16), ct: "A".repeat(32) }) }, "*");
+      // 1. A made-up event and channel message, posted to the page as if the iframe had sent them.
+      window.postMessage({ airlock: "event", kind: "event", event: "secret", handlers: [1], payload: { forged: true } }, "*");
+      window.postMessage({ airlock: "event", kind: "channel", channel: window.channelId, message: { forged: true } }, "*");
+      // 2. The captured sealed event replayed to the iframe, renumbered, and one made up outright.
+      const replay = (envelope) => frame.contentWindow.postMessage({ airlock: "event", envelope }, "*");
+      replay(${JSON.stringify(captured)});
+      replay(${JSON.stringify(JSON.stringify({ ...envelope, seq: envelope.seq + 5 }))});
+      replay(JSON.stringify({ v: 1, sid: "0".repeat(32), seq: 99, iv: "A".repeat(16), ct: "A".repeat(32) }));
       await new Promise((r) => setTimeout(r, 100));
-      return { got: window.got, sawSealed: sealed !== undefined };
-    })()`) as { got: unknown[]; sawSealed: boolean };
-    assert.deepEqual(outcome.got, [{ n: 1 }]);
+      return { got: window.got, channelGot: window.channelGot };
+    })()`);
+    assert.deepEqual(outcome, { got: [{ n: 1 }], channelGot: [] });
+    // The real channel of events still works after all that.
     await app.emit("secret", { n: 2 });
     assert.deepEqual(await waitFor(app, `window.got.length === 2 && window.got`), [{ n: 1 }, { n: 2 }]);
   } finally {
