@@ -595,13 +595,15 @@ Deno.test("load: the demo config", async () => {
   assert.deepEqual(config.pattern, { use: "isolation", dir: join(demo, "isolation") });
   assert.deepEqual(config.app, {
     name: "Airlock demo",
-    version: "0.1.0",
+    version: "0.2.0",
     identifier: "dev.airlock.demo",
     title: "Airlock demo — isolation pattern",
-    width: 1000,
-    height: 700,
+    width: 1100,
+    height: 760,
   });
   assert.equal(config.commandsModule, join(demo, "commands.ts"));
+  assert.deepEqual(config.fs.map((scope) => [scope.name, scope.write]), [["demo", false], ["notes", true]]);
+  assert.deepEqual(config.http.allow, ["http://127.0.0.1:*/*"]);
 });
 
 Deno.test("load error: a config file that cannot be read", async () => {
