@@ -155,6 +155,8 @@ export class Webview {
   #alive = true;
   #markClosed!: () => void;
   #loadWaiters: (() => void)[] = [];
+  /** Scheme requests and message replies still being answered: the web context must outlive them. */
+  #inFlight = 0;
 
   constructor(options: WebviewOptions) {
     const lib = initGtk();
@@ -323,7 +325,8 @@ export class Webview {
       // The window's own handler goes with it; the others must be cut by hand.
       if (instance !== this.#window) gobject.g_signal_handler_disconnect(instance, handler);
     }
-    gobject.g_object_unref(this.#context);
+    // Answers still on their way finish against the context, so it goes when the last of them is done.
+    if (this.#inFlight === 0) gobject.g_object_unref(this.#context);
     windows.delete(this.id);
     this.onLoadFinished();
     // Leave the dispatch that called us before stopping the loop.
@@ -348,6 +351,7 @@ export class Webview {
     };
     const handler = this.#options.schemes[scheme];
     gobject.g_object_ref(request);
+    this.#inFlight++;
     Promise.resolve()
       .then(() => handler(parsed))
       .catch((error): SchemeResponse => {
@@ -357,8 +361,14 @@ export class Webview {
       .then((response) => {
         this.#finish(request, response);
         gobject.g_object_unref(request);
+        this.#settled();
         wakeLoop();
       });
+  }
+
+  /** One in-flight answer is done; the last one after the window closed releases the web context. */
+  #settled() {
+    if (--this.#inFlight === 0 && !this.#alive) this.#lib.gobject.g_object_unref(this.#context);
   }
 
   #finish(request: Deno.PointerValue, response: SchemeResponse) {
@@ -386,6 +396,7 @@ export class Webview {
     const context = jsc.jsc_value_get_context(value);
     webkit.webkit_script_message_reply_ref(reply);
     gobject.g_object_ref(context); // the JS context must outlive this signal for the async reply
+    this.#inFlight++;
     const answered = text === null
       ? Promise.resolve(JSON.stringify({ ok: false, error: "the core accepts only string messages" }))
       : this.#options.messageHandler.onMessage(text).catch((error) =>
@@ -397,6 +408,7 @@ export class Webview {
       gobject.g_object_unref(result);
       webkit.webkit_script_message_reply_unref(reply);
       gobject.g_object_unref(context);
+      this.#settled();
       wakeLoop();
     });
   }
