@@ -40,7 +40,16 @@ export interface OpenContext {
 /** Commands of the event plugin (Tauri's names); their messages are sealed as kind "event". */
 export const EVENT_PREFIX = "plugin:event|";
 const SID = /^[0-9a-f]{32}$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Strict base64, or null: no whitespace, no stray characters, canonical padding. */
+function decode(text: string): Uint8Array<ArrayBuffer> | null {
+  try {
+    return base64ToBytes(text);
+  } catch {
+    return null;
+  }
+}
+const padding = (text: string) => text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -62,10 +71,14 @@ export async function openEnvelope(wire: string, context: OpenContext): Promise<
   if (v !== 1) throw new RejectedMessage("unsupported envelope version");
   if (typeof sid !== "string" || !SID.test(sid)) throw new RejectedMessage("malformed envelope: sid");
   if (typeof seq !== "number") throw new RejectedMessage("malformed envelope: seq");
-  if (typeof iv !== "string" || iv.length !== 16 || !BASE64.test(iv)) {
-    throw new RejectedMessage("malformed envelope: iv");
-  }
-  if (typeof ct !== "string" || ct.length < 24 || ct.length % 4 !== 0 || !BASE64.test(ct)) {
+  // Strict base64 decoding is the character check (a regex over a large ciphertext cost more than
+  // the decryption); the lengths then pin the shape: a 96-bit IV, at least a 128-bit tag.
+  const ivBytes = typeof iv === "string" && iv.length === 16 ? decode(iv) : null;
+  if (ivBytes?.length !== 12) throw new RejectedMessage("malformed envelope: iv"); // 16 chars, no padding
+  const ctText = typeof ct === "string" && ct.length >= 24 && ct.length % 4 === 0 ? ct : "";
+  const ctBytes = ctText ? decode(ctText) : null;
+  // The length check also refuses whitespace, which base64 decoders skip.
+  if (ctBytes === null || ctBytes.length < 16 || ctBytes.length !== ctText.length / 4 * 3 - padding(ctText)) {
     throw new RejectedMessage("malformed envelope: ct");
   }
   if (sid !== context.sid) {
@@ -77,9 +90,9 @@ export async function openEnvelope(wire: string, context: OpenContext): Promise<
   let plaintext: ArrayBuffer;
   try {
     plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: base64ToBytes(iv), additionalData: envelopeAad(context.window, sid, seq) },
+      { name: "AES-GCM", iv: ivBytes, additionalData: envelopeAad(context.window, sid, seq) },
       context.key,
-      base64ToBytes(ct),
+      ctBytes,
     );
   } catch {
     throw new RejectedMessage(

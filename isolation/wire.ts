@@ -4,36 +4,67 @@
 // blob lengths is in its "blobs" field. Self-contained functions: the iframe and the relay receive their
 // source text, the core imports them.
 
-/** True when value nests deeper than max (objects and arrays count; iterative, so hostile depth is safe). */
+/** True when value nests deeper than max (objects and arrays count). Recursion stops at max, so hostile
+ * depth (or a cycle) costs at most max frames. */
 export function tooDeep(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [item, depth] = stack.pop()!;
+  const walk = (item: unknown, depth: number): boolean => {
     if (
       item === null || typeof item !== "object" || ArrayBuffer.isView(item) || item instanceof ArrayBuffer
-    ) continue;
+    ) {
+      return false;
+    }
     if (depth >= max) return true;
-    for (const child of Object.values(item)) stack.push([child, depth + 1]);
-  }
-  return false;
+    if (Array.isArray(item)) {
+      for (let i = 0; i < item.length; i++) if (walk(item[i], depth + 1)) return true;
+      return false;
+    }
+    for (const key in item) {
+      if (Object.hasOwn(item, key) && walk((item as Record<string, unknown>)[key], depth + 1)) return true;
+    }
+    return false;
+  };
+  return walk(value, 0);
 }
 
 /** Packs a message: JSON with byte references plus the bytes themselves. */
 export function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer> {
+  const reserved = () => {
+    throw new Error('an object with a "$bytes" key cannot be sent (the name is reserved for binary data)');
+  };
+  // One cheap walk first: most calls carry no bytes, and JSON.stringify without a replacer is several
+  // times faster. Bytes, toJSON methods or great depth (a cycle) take the replacer path.
+  const plain = (item: unknown, depth: number): boolean => {
+    if (item === null || typeof item !== "object") return true;
+    if (ArrayBuffer.isView(item) || item instanceof ArrayBuffer || depth > 256) return false;
+    if (Array.isArray(item)) {
+      for (let i = 0; i < item.length; i++) if (!plain(item[i], depth + 1)) return false;
+      return true;
+    }
+    const record = item as Record<string, unknown>;
+    if (typeof record.toJSON === "function") return false;
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      if (key === "$bytes") reserved();
+      if (!plain(record[key], depth + 1)) return false;
+    }
+    return true;
+  };
   const blobs: Uint8Array[] = [];
-  const json = JSON.stringify(message, function (this: unknown, _key: string, value: unknown) {
-    if (value instanceof ArrayBuffer) value = new Uint8Array(value);
-    if (ArrayBuffer.isView(value)) {
-      blobs.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-      return { $bytes: blobs.length - 1 };
-    }
-    if (
-      value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, "$bytes")
-    ) {
-      throw new Error('an object with a "$bytes" key cannot be sent (the name is reserved for binary data)');
-    }
-    return value;
-  });
+  const json = plain(message, 0)
+    ? JSON.stringify(message)
+    : JSON.stringify(message, function (this: unknown, _key: string, value: unknown) {
+      if (value instanceof ArrayBuffer) value = new Uint8Array(value);
+      if (ArrayBuffer.isView(value)) {
+        blobs.push(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        return { $bytes: blobs.length - 1 };
+      }
+      if (
+        value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, "$bytes")
+      ) {
+        reserved();
+      }
+      return value;
+    });
   // The blob lengths go after the JSON body, as a JSON suffix of their own, so packing needs one pass.
   const lengths = new TextEncoder().encode(JSON.stringify(blobs.map((blob) => blob.byteLength)));
   const body = new TextEncoder().encode(json);
@@ -87,6 +118,8 @@ export function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown {
   }
   if (at !== bytes.byteLength) throw new Error("malformed message: trailing bytes");
   if (tooDeep(value, maxDepth)) throw new Error(`message nests deeper than ${maxDepth} levels`);
+  // Nothing to put back (the common case): skip the walk. A reference without blobs still gets checked.
+  if (blobs.length === 0 && !bytes.subarray(8, 8 + jsonLength).includes(36 /* "$" */)) return value;
   return restoreBytes(value, blobs);
 }
 
