@@ -17,8 +17,9 @@ import { IsolationSession } from "./session.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
 
 export { APP_ORIGIN };
+/** Commands of one window running at once; more are refused, not queued. */
+export const MAX_CALLS_IN_FLIGHT = 1024;
 export const ISOLATION_URL = "isolation://localhost/";
-const TICKET_REQUEST = JSON.stringify({ control: "ticket" });
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
 export const API_MODULE_PATH = "/__airlock/api.js";
 const apiModule = (): SchemeResponse => ({
@@ -44,6 +45,9 @@ export interface LaunchOptions {
   devtools?: boolean;
   /** Where each rejected message is reported, once; by default one JSON line on stderr. */
   audit?: (entry: AuditEntry) => void;
+  /** Sees every message the relay passes to the core, as it arrives ("s" + a sealed envelope, "p" + an
+   * unsealed brownfield call, "t" a ticket request): for tests and protocol debugging. */
+  tap?: (wire: string) => void;
 }
 
 /** A message the core refused. Never carries argument values: they may be what an attacker wants logged. */
@@ -115,6 +119,11 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     ? embeddedAssets(embedded.frontend)
     : (path: string) => readAsset(config.frontendDir, path);
   let session: IsolationSession | null = null;
+  // Known to this window's page bridge (in its injected source) and to the isolation documents served to
+  // it: how the bridge tells the real isolation runtime from a document the page put into the frame.
+  const linkSecret = randomHex(32);
+  // A call of maxMessageBytes in base64, plus the envelope around it.
+  const maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;
   let webview: Webview | null = null;
   // Events go down one at a time, sealed in order, so the iframe sees their numbers rise.
   let eventsSent: Promise<unknown> = Promise.resolve();
@@ -171,6 +180,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       key: created.rawKey,
       sid: session.sid,
       ticket: presented,
+      linkSecret,
       window: label,
       appOrigin: APP_ORIGIN,
       maxMessageBytes: config.limits.maxMessageBytes,
@@ -184,7 +194,9 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     };
   };
 
+  let inFlight = 0;
   const onMessage = async (wire: string): Promise<string> => {
+    options.tap?.(wire);
     let answer: Answer;
     let cmd: string | undefined;
     try {
@@ -195,7 +207,21 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       }
       cmd = call.cmd;
       const table = call.cmd.startsWith(BUILTIN_PREFIX) ? builtins : commands;
-      answer = await dispatch(table, call.nonce, call.cmd, call.payload, context);
+      // A page may not pile up unbounded work (each call may hold a file or a response in memory).
+      if (inFlight >= MAX_CALLS_IN_FLIGHT) {
+        answer = {
+          nonce: call.nonce,
+          ok: false,
+          error: `too many calls in flight (limit ${MAX_CALLS_IN_FLIGHT})`,
+        };
+      } else {
+        inFlight++;
+        try {
+          answer = await dispatch(table, call.nonce, call.cmd, call.payload, context);
+        } finally {
+          inFlight--;
+        }
+      }
     } catch (error) {
       // A bug of ours must not take the app down either: the caller learns of it, the log has it.
       const rejected = error instanceof RejectedMessage
@@ -208,26 +234,25 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   };
 
   /** What a message from the relay asks for: a ticket, or a call (opened and checked). */
+  /** What a message from the relay asks for: "t" a ticket, "s" + a sealed call, "p" + a brownfield call. */
   const open = async (wire: string): Promise<Invocation | "ticket"> => {
-    if (wire.length < 64 && wire === TICKET_REQUEST) {
+    const kind = wire[0];
+    if (wire.length > maxWireChars + 1) throw new RejectedMessage(`message too large (${wire.length} bytes)`);
+    if (kind === "t" && wire.length === 1) {
       if (!isolation) throw new RejectedMessage("no isolation in the brownfield pattern");
       return "ticket";
     }
-    if (isolation) {
+    if (kind === "s") {
+      if (!isolation) throw new RejectedMessage("no isolation in the brownfield pattern");
       if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
-      return await session.open(wire, config.limits);
+      return await session.open(wire.slice(1), config.limits);
     }
+    if (kind !== "p") throw new RejectedMessage("message is not sealed by the isolation frame");
     // Brownfield: the page's call comes unsealed; it is still unpacked and checked like a sealed one.
-    let plain: unknown;
-    try {
-      plain = JSON.parse(wire).plain;
-    } catch {
-      throw new RejectedMessage("message is not valid JSON");
-    }
-    if (typeof plain !== "string") throw new RejectedMessage("malformed message");
+    if (isolation) throw new RejectedMessage("message is not sealed by the isolation frame");
     let bytes: Uint8Array;
     try {
-      bytes = base64ToBytes(plain);
+      bytes = base64ToBytes(wire.slice(1));
     } catch {
       throw new RejectedMessage("malformed message: not base64");
     }
@@ -236,6 +261,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
 
   const bridge: BridgeConfig = {
     appOrigin: APP_ORIGIN,
+    linkSecret,
+    maxWireChars,
     window: label,
     isolationUrl: isolation ? ISOLATION_URL : null,
     hookTimeoutMs: config.limits.hookTimeoutMs,

@@ -20,6 +20,11 @@ export interface BridgeConfig {
   isolationUrl: string | null;
   hookTimeoutMs: number;
   readyTimeoutMs: number;
+  /** Shared by this window's relay and each isolation document served to it, and nobody else: the iframe
+   * proves with it that it is the isolation runtime before the page's calls are sent to it. */
+  linkSecret: string;
+  /** The longest string the relay passes to the core (what maxMessageBytes takes in base64). */
+  maxWireChars: number;
 }
 
 /** The browser as these scripts see it; Deno's type library has no DOM. */
@@ -27,12 +32,13 @@ export interface FrameGlobals {
   location: { origin: string };
   document: {
     documentElement: { appendChild(node: unknown): void };
+    addEventListener(type: "load", listener: (event: Event) => void, capture: boolean): void;
     createElement(tag: "iframe"): IsolationFrame;
     createElement(tag: "div"): HTMLElementLike;
     querySelector(selector: string): IsolationFrame | null;
   };
   addEventListener(type: "message", listener: (event: MessageEvent) => void, capture?: boolean): void;
-  postMessage(data: unknown, targetOrigin: string): void;
+  postMessage(data: unknown, targetOrigin: string, transfer?: MessagePort[]): void;
   webkit: { messageHandlers: Record<string, { postMessage(text: string): Promise<string> }> };
 }
 export interface HTMLElementLike {
@@ -43,6 +49,7 @@ export interface HTMLElementLike {
 export interface IsolationFrame {
   contentWindow: { postMessage(data: unknown, targetOrigin: string): void } | null;
   setAttribute(name: string, value: string): void;
+  removeAttribute(name: string): void;
   addEventListener(type: "load", listener: () => void): void;
   style: { display: string };
   src: string;
@@ -69,5 +76,10 @@ export function relayScript(config: BridgeConfig): string {
 
 /** The script for the page's own world. */
 export function ipcScript(config: BridgeConfig): string {
-  return `"use strict";(() => {\n${isolationFrame}\n${ipcMain}\nipcMain(${JSON.stringify(config)});\n})();`;
+  // The link secret is the relay's and the isolation runtime's alone: not even the page world's script
+  // carries it.
+  const pageConfig = { ...config, linkSecret: "" };
+  return `"use strict";(() => {\n${isolationFrame}\n${ipcMain}\nipcMain(${
+    JSON.stringify(pageConfig)
+  });\n})();`;
 }

@@ -15,6 +15,8 @@ type Pending = {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** With the hook: sent to the iframe, not yet sealed or refused there. */
   inHook: boolean;
+  /** Which isolation runtime it was sent to (each load of the iframe is a new one). */
+  runtime: number;
 };
 
 export function ipcMain(config: BridgeConfig): void {
@@ -22,27 +24,40 @@ export function ipcMain(config: BridgeConfig): void {
   const appOrigin = config.appOrigin;
   if (page.location.origin !== appOrigin) return;
   // Take everything we call later now, before page scripts run and could replace it.
-  const { setTimeout, clearTimeout, Promise, Error, TypeError, Object, ArrayBuffer, String } = globalThis;
+  const { setTimeout, clearTimeout, Promise, Error, TypeError, Object, ArrayBuffer, String, MessageChannel } =
+    globalThis;
   const isView = ArrayBuffer.isView;
   const isArray = Array.isArray;
   const keysOf = Object.keys;
   const randomValues = crypto.getRandomValues.bind(crypto);
   const postToSelf = page.postMessage.bind(page);
-  // MessageEvent's getters, read through Reflect.apply: a page redefining MessageEvent.prototype.source
-  // (or Function.prototype.call) later cannot make its own messages look like the iframe's.
+  // MessageEvent's getters, read through Reflect.apply: a page redefining MessageEvent.prototype.data
+  // (or Function.prototype.call) later cannot reach into what the bridge receives.
   const apply = Reflect.apply;
   const getter = (name: string) => Object.getOwnPropertyDescriptor(MessageEvent.prototype, name)!.get!;
-  const [dataOf, sourceOf, originOf] = [getter("data"), getter("source"), getter("origin")];
+  const [dataOf, portsOf] = [getter("data"), getter("ports")];
   const isolated = config.isolationUrl !== null;
-  const frame = isolated ? isolationFrame(page) : null;
-  // The frame's window, taken now: HTMLIFrameElement.prototype.contentWindow is the page's to redefine.
-  const frameWindow = frame?.contentWindow ?? null;
+  // Created here if the relay has not yet (it talks to the frame; this script talks to its port).
+  if (isolated) isolationFrame(page);
   // Null-prototype records, indexed directly: no method a page could patch is called on them later.
   const pending: Record<string, Pending | undefined> = Object.create(null);
   const queue: string[] = [];
   let queued = 0;
   let nextId = 1;
   let ready = !isolated;
+
+  // Two private channels, so nothing a page script can read or post is ever trusted:
+  // - to the relay: a MessagePort handed over at document start (the relay's listener, registered before
+  //   any page script, takes it and stops the message there); answers come back on it.
+  // - to the isolation runtime: the port its document offers together with the link secret, which only
+  //   the relay and the documents the core serves know; the relay checks it and passes the port on.
+  //   Calls go out on it; refusals, readiness and the core's events come back on it. A document the page
+  //   put into the frame has no such port.
+  const relayLink = new MessageChannel();
+  const relay = relayLink.port1;
+  postToSelf({ airlock: "relay-link" }, appOrigin, [relayLink.port2]);
+  let runtime: MessagePort | null = null;
+  let runtimeId = 0;
 
   const digits = "0123456789abcdef"; // indexing a string calls nothing a page could replace
   const hex = (bytes: Uint8Array) => {
@@ -67,12 +82,12 @@ export function ipcMain(config: BridgeConfig): void {
   const send = (id: string) => {
     const call = pending[id];
     if (!call) return;
-    const data = { airlock: isolated ? "call" : "plain", id, nonce: call.nonce, message: call.message };
-    if (!frame) return postToSelf(data, appOrigin);
+    const data = { id, nonce: call.nonce, message: call.message };
+    if (!isolated) return relay.postMessage({ ...data, airlock: "plain" });
     call.inHook = true;
+    call.runtime = runtimeId;
     expire(id, config.hookTimeoutMs, `the isolation hook did not answer within ${config.hookTimeoutMs} ms`);
-    // A sandboxed frame has an opaque origin, which no targetOrigin other than "*" can name.
-    frameWindow?.postMessage(data, "*");
+    runtime?.postMessage(data);
   };
 
   // Callbacks the core may call (event listeners, channels), as Tauri's transformCallback registers
@@ -118,48 +133,54 @@ export function ipcMain(config: BridgeConfig): void {
     }
   };
 
-  // Capture phase, registered before any page script: the first listener to see every message.
-  page.addEventListener("message", (event) => {
-    if (!event.isTrusted) return; // an own, unforgeable property of every event
-    const data = apply(dataOf, event, []) as
-      | { airlock?: unknown; id?: unknown; [key: string]: unknown }
-      | null;
-    if (!data || typeof data.airlock !== "string") return;
-    const source = apply(sourceOf, event, []);
-    const fromFrame = frameWindow !== null && source === frameWindow;
-    const fromRelay = source === page && apply(originOf, event, []) === appOrigin;
-    if (data.airlock === "event") {
-      // Isolated, only the iframe can hand over an event (it opened the core's seal); brownfield has no
-      // such guarantee to give.
-      if (isolated ? fromFrame : fromRelay) deliver(data as Record<string, unknown>);
+  // The relay: the core's answers, and each new isolation runtime's port (the relay has checked its
+  // link secret).
+  relay.onmessage = (event) => {
+    const data = apply(dataOf, event, []) as { airlock?: unknown; id?: unknown; [key: string]: unknown };
+    if (data.airlock === "runtime") {
+      const port = (apply(portsOf, event, []) as MessagePort[])[0];
+      if (!port) return;
+      runtime?.close();
+      runtime = port;
+      const id = ++runtimeId;
+      ready = false; // until this document's hook is in place
+      port.onmessage = (message) => fromRuntime(apply(dataOf, message, []), id);
       return;
     }
-    if (fromFrame && data.airlock === "ready") {
-      // A second ready means a new isolation document (the frame was reloaded or navigated away and
-      // back): calls the old one never answered are handed to the new one.
-      if (ready) { for (const id in pending) if (pending[id]?.inHook) send(id); }
+    if (data.airlock === "event" && !isolated) return deliver(data as Record<string, unknown>);
+    if (data.airlock !== "answer" || typeof data.id !== "string") return;
+    const call = pending[data.id];
+    // The nonce travelled sealed and came back from the core. A message the core could not open comes
+    // back without one, and may only fail the call.
+    if (call && (data.nonce === call.nonce || (data.nonce === undefined && data.ok === false))) {
+      settle(data.id, data as { ok: boolean });
+    }
+  };
+
+  const fromRuntime = (data: { airlock?: unknown; id?: unknown; [key: string]: unknown }, from: number) => {
+    if (from !== runtimeId) return; // a document that has since been replaced
+    if (data.airlock === "event") return deliver(data as Record<string, unknown>);
+    if (data.airlock === "ready") {
       ready = true;
+      // Calls an earlier document took but never sealed go to this one; then the queue.
+      for (const id in pending) {
+        const call = pending[id];
+        if (call?.inHook && call.runtime < from) send(id);
+      }
       for (let i = 0; i < queued; i++) send(queue[i]);
       queued = 0;
       return;
     }
-    if (typeof data.id !== "string") return;
-    const call = pending[data.id];
+    const call = typeof data.id === "string" ? pending[data.id] : undefined;
     if (!call) return;
-    if (data.airlock === "answer" && fromRelay) {
-      // Only the core knows the call's nonce (it travelled sealed), so page scripts cannot forge a result.
-      // A message the core could not open comes back without one, and may only fail the call.
-      if (data.nonce === call.nonce || (data.nonce === undefined && data.ok === false)) {
-        settle(data.id, data as { ok: boolean });
-      }
-    } else if (data.airlock === "sealed" && fromFrame) {
+    if (data.airlock === "sealed") {
       // Past the hook: from here the core answers, however long the command takes.
       call.inHook = false;
       clearTimeout(call.timer);
-    } else if (data.airlock === "refused" && fromFrame) {
-      settle(data.id, { ok: false, error: data.error });
+    } else if (data.airlock === "refused") {
+      settle(data.id as string, { ok: false, error: data.error });
     }
-  }, true);
+  };
 
   const invoke = (cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> => {
     // The minimum shape, checked before the hook sees anything.
@@ -177,7 +198,7 @@ export function ipcMain(config: BridgeConfig): void {
     // Tauri's message shape, so isolation apps written for Tauri see what they expect.
     const message = { cmd, callback: Number(id), error: Number(id), payload: args, options };
     return new Promise((resolve, reject) => {
-      pending[id] = { resolve, reject, nonce, message, timer: undefined, inHook: false };
+      pending[id] = { resolve, reject, nonce, message, timer: undefined, inHook: false, runtime: 0 };
       if (ready) return send(id);
       queue[queued++] = id;
       expire(

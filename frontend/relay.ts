@@ -18,18 +18,48 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
   // Never open a channel to the core for a document that is not the app's own.
   if (page.location.origin !== config.appOrigin) return;
   const core = page.webkit.messageHandlers[handlerName];
+  // The page's bridge, reached only over the port it handed us at document start (see ipc.ts).
+  let bridge: MessagePort | null = null;
+  const toBridge = (data: Record<string, unknown>) => bridge?.postMessage(data);
+  // A runtime's port waits here if it came before the bridge's (it should not, but order is not promised).
+  let runtimePort: MessagePort | null = null;
+  const offerRuntime = () => {
+    if (!bridge || !runtimePort) return;
+    bridge.postMessage({ airlock: "runtime" }, [runtimePort]);
+    runtimePort = null;
+  };
   // The core's answer goes to the call it was forwarded for (a message the core could not open has no
   // trusted id of its own).
   const answer = (reply: Promise<string>, id: unknown) =>
     reply.then((text) => {
       const result = JSON.parse(text);
       if (result.blobs) {
-        // Bytes in the result become Uint8Arrays again; postMessage hands them to the page as they are.
+        // Bytes in the result become Uint8Arrays again; the page receives them as they are.
         result.value = restoreBytes(result.value, result.blobs.map(base64ToBytes));
         delete result.blobs;
       }
-      page.postMessage({ ...result, airlock: "answer", id }, config.appOrigin);
+      toBridge({ ...result, airlock: "answer", id });
+    }).catch((error) => {
+      toBridge({
+        airlock: "answer",
+        id,
+        ok: false,
+        error: `the core's answer cannot be read: ${error.message}`,
+      });
     });
+  /** To the core: "t" asks for a ticket, "s" + a sealed envelope, "p" + an unsealed (brownfield) call. */
+  const forward = (kind: "s" | "p", wire: string, id: unknown) => {
+    if (wire.length > config.maxWireChars) {
+      toBridge({
+        airlock: "answer",
+        id,
+        ok: false,
+        error: `the call is too large (${wire.length} characters)`,
+      });
+      return;
+    }
+    answer(core.postMessage(kind + wire), id);
+  };
 
   const frame = config.isolationUrl === null ? null : isolationFrame(page);
   // The core calls deliverEvent (by evaluating in this world, which page scripts cannot see) to send an
@@ -39,7 +69,7 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
       frame?.contentWindow?.postMessage({ airlock: "event", envelope: event.envelope }, "*");
     } else if (event.plain !== undefined) {
       const message = unpackMessage(base64ToBytes(event.plain), 1000) as Record<string, unknown>;
-      page.postMessage({ ...message, airlock: "event" }, config.appOrigin);
+      toBridge({ ...message, airlock: "event" });
     }
   };
   Object.defineProperty(globalThis, "deliverEvent", { value: deliverEvent });
@@ -63,65 +93,82 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
     },
   });
 
-  if (frame === null || config.isolationUrl === null) {
-    // Brownfield: calls come straight from the page, unsealed; the core accepts that only in this pattern.
-    page.addEventListener("message", (event) => {
-      const data = event.data as
-        | { airlock?: unknown; id?: unknown; nonce?: unknown; message?: Record<string, unknown> }
-        | null;
-      if (!event.isTrusted || event.source !== (page as unknown) || data?.airlock !== "plain") return;
-      const { cmd, payload, options } = data.message ?? {};
-      let packed: string;
-      try {
-        packed = bytesToBase64(packMessage({ kind: "invoke", nonce: data.nonce, cmd, payload, options }));
-      } catch (error) {
-        const problem = `the call's arguments cannot be serialised: ${(error as Error).message}`;
-        page.postMessage({ airlock: "answer", id: data.id, ok: false, error: problem }, config.appOrigin);
-        return;
+  // Capture phase, registered at document start right after the page bridge's: it sees each message
+  // before any page script, and page scripts never see the bridge's traffic at all.
+  page.addEventListener("message", (event) => {
+    if (!event.isTrusted) return;
+    const data = event.data as
+      | { airlock?: unknown; id?: unknown; envelope?: unknown; ticket?: unknown }
+      | null;
+    if (event.source === (page as unknown) && data?.airlock === "relay-link") {
+      event.stopImmediatePropagation();
+      // The first one is the bridge's own (posted before any page script ran); later ones are not.
+      if (bridge === null && event.origin === config.appOrigin && event.ports[0]) {
+        bridge = event.ports[0];
+        bridge.onmessage = (message) => fromBridge(message.data);
+        offerRuntime();
       }
-      answer(core.postMessage(JSON.stringify({ plain: packed })), data.id);
-    });
-    return;
-  }
+      return;
+    }
+    if (frame === null || event.source !== (frame.contentWindow as unknown)) return;
+    event.stopImmediatePropagation(); // nothing our isolation frame says is for page scripts
+    const hello = data as { airlock?: unknown; secret?: unknown; ticket?: unknown } | null;
+    if (hello?.airlock === "hello" && hello.secret === config.linkSecret && event.ports[0]) {
+      // The isolation runtime proved itself: its port goes to the page's bridge, for calls and answers.
+      if (typeof hello.ticket === "string") aliveFor = hello.ticket;
+      runtimePort = event.ports[0];
+      offerRuntime();
+      return;
+    }
+    // Sealed messages are taken from the isolation frame only; whatever else might be there lacks the key.
+    if (data?.airlock === "sealed" && typeof data.envelope === "string") forward("s", data.envelope, data.id);
+  }, true);
 
+  // Brownfield: the page's calls come unsealed; the core accepts that only in this pattern.
+  const fromBridge = (data: { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown }) => {
+    if (frame !== null || data?.airlock !== "plain") return;
+    const { cmd, payload, options } = (data.message ?? {}) as Record<string, unknown>;
+    let packed: string;
+    try {
+      packed = bytesToBase64(packMessage({ kind: "invoke", nonce: data.nonce, cmd, payload, options }));
+    } catch (error) {
+      const problem = `the call's arguments cannot be serialised: ${(error as Error).message}`;
+      toBridge({ airlock: "answer", id: data.id, ok: false, error: problem });
+      return;
+    }
+    forward("p", packed, data.id);
+  };
+
+  if (frame === null || config.isolationUrl === null) return;
   const isolationUrl = config.isolationUrl;
   // The document (and with it a session key) is served once per ticket, so neither a fetch, an <img>
   // nor a second iframe of the page can replace the session. Any load of the frame we did not start (a
   // reload, or the page navigating it elsewhere) gets a fresh ticket, so a fresh key and handshake. A load
-  // we did start must be followed by the document saying it is alive for that ticket (its first act);
+  // we did start must be followed by the document saying hello for that ticket (its first act);
   // otherwise our navigation was cut short by another, and the frame gets a fresh ticket too.
   let ticket: string | null = null;
   let aliveFor: string | null = null;
   let expectingLoad = false;
   const navigate = () =>
-    core.postMessage(JSON.stringify({ control: "ticket" })).then((text) => {
+    core.postMessage("t").then((text) => {
       ticket = JSON.parse(text).ticket;
       expectingLoad = true;
+      // Whatever the page did to the element, the isolation document loads sandboxed and from src.
+      frame.removeAttribute("srcdoc");
+      frame.setAttribute("sandbox", "allow-scripts");
       frame.src = `${isolationUrl}?ticket=${ticket}`;
     });
-  frame.addEventListener("load", () => {
+  // On the document, in the capture phase, registered before any page script: a page cannot stop it.
+  page.document.addEventListener("load", (event) => {
+    if (event.target !== (frame as unknown)) return;
     if (!expectingLoad) return void navigate();
     expectingLoad = false;
     const loaded = ticket;
     setTimeout(() => {
       if (ticket === loaded && aliveFor !== loaded && !expectingLoad) navigate();
     }, 1000);
-  });
+  }, true);
   navigate();
   // Dev: the isolation app was rebuilt; load it with a fresh ticket (so a fresh key and handshake).
   Object.defineProperty(globalThis, "reloadIsolation", { value: () => void navigate() });
-
-  page.addEventListener("message", (event) => {
-    // Sealed messages are taken from the real iframe only; a page can neither forge its source nor its
-    // isTrusted flag, and whatever it might post lacks the key anyway.
-    if (!event.isTrusted || event.source !== (frame.contentWindow as unknown) || event.origin !== "null") {
-      return;
-    }
-    const data = event.data as
-      | { airlock?: unknown; id?: unknown; envelope?: unknown; ticket?: unknown }
-      | null;
-    if (data?.airlock === "alive" && typeof data.ticket === "string") aliveFor = data.ticket;
-    if (data?.airlock !== "sealed" || typeof data.envelope !== "string") return;
-    answer(core.postMessage(data.envelope), data.id);
-  });
 }

@@ -72,36 +72,52 @@ let hub: CallbackHub | null = null;
 const idOf = (userData: Deno.PointerValue) => Number(Deno.UnsafePointer.value(userData));
 const idPointer = (id: number) => Deno.UnsafePointer.create(BigInt(id));
 
+/** Runs a native callback's body; an exception must not unwind through GLib (it would end the loop,
+ * and with it the app), so it is reported and the callback returns normally. */
+function guarded<T>(what: string, fallback: T, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    console.error(`airlock: ${what} failed: ${(error as Error)?.message ?? error}`);
+    return fallback;
+  }
+}
+
 function callbacks(): CallbackHub {
   if (hub) return hub;
   hub = {
     scheme: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer"], result: "void" } as const,
-      (request, userData) => windows.get(idOf(userData))?.serve(request),
+      (request, userData) =>
+        guarded("a scheme request", undefined, () => windows.get(idOf(userData))?.serve(request)),
     ),
     message: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer", "pointer", "pointer"], result: "i32" } as const,
-      (_manager, value, reply, userData) => {
-        const window = windows.get(idOf(userData));
-        if (!window) return 0;
-        window.receive(value, reply);
-        return 1;
-      },
+      (_manager, value, reply, userData) =>
+        guarded("a message from the page", 0, () => {
+          const window = windows.get(idOf(userData));
+          if (!window) return 0;
+          window.receive(value, reply);
+          return 1;
+        }),
     ),
     evaluated: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer", "pointer"], result: "void" } as const,
-      (source, result, userData) => settleEvaluation(source, result, idOf(userData)),
+      (source, result, userData) =>
+        guarded("an evaluation", undefined, () => settleEvaluation(source, result, idOf(userData))),
     ),
     destroyed: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer"], result: "void" } as const,
-      (_widget, userData) => windows.get(idOf(userData))?.onDestroyed(),
+      (_widget, userData) =>
+        guarded("closing a window", undefined, () => windows.get(idOf(userData))?.onDestroyed()),
     ),
     loadChanged: new Deno.UnsafeCallback(
       { parameters: ["pointer", "u32", "pointer"], result: "void" } as const,
-      (_view, event, userData) => {
-        if (event === WEBKIT_LOAD_COMMITTED) windows.get(idOf(userData))?.onLoadCommitted();
-        if (event === WEBKIT_LOAD_FINISHED) windows.get(idOf(userData))?.onLoadFinished();
-      },
+      (_view, event, userData) =>
+        guarded("a page load", undefined, () => {
+          if (event === WEBKIT_LOAD_COMMITTED) windows.get(idOf(userData))?.onLoadCommitted();
+          if (event === WEBKIT_LOAD_FINISHED) windows.get(idOf(userData))?.onLoadFinished();
+        }),
     ),
   };
   return hub;
@@ -391,14 +407,25 @@ export class Webview {
 
   /** @internal a message from the handler's world; the reply settles the sender's promise. */
   receive(value: Deno.PointerValue, reply: Deno.PointerValue): void {
-    const { webkit, jsc, gobject } = this.#lib;
-    const text = jsc.jsc_value_is_string(value) ? takeCString(jsc.jsc_value_to_string(value)) : null;
+    const { webkit, jsc, gobject, glib } = this.#lib;
+    let text: string | null = null;
+    let problem = "the core accepts only string messages";
+    if (jsc.jsc_value_is_string(value)) {
+      const pointer = jsc.jsc_value_to_string(value);
+      try {
+        text = readCString(pointer);
+      } catch (error) {
+        problem = `the message cannot be read: ${(error as Error).message}`; // e.g. longer than Deno reads
+      } finally {
+        glib.g_free(pointer);
+      }
+    }
     const context = jsc.jsc_value_get_context(value);
     webkit.webkit_script_message_reply_ref(reply);
     gobject.g_object_ref(context); // the JS context must outlive this signal for the async reply
     this.#inFlight++;
     const answered = text === null
-      ? Promise.resolve(JSON.stringify({ ok: false, error: "the core accepts only string messages" }))
+      ? Promise.resolve(JSON.stringify({ ok: false, error: problem }))
       : this.#options.messageHandler.onMessage(text).catch((error) =>
         JSON.stringify({ ok: false, error: `internal error: ${(error as Error).message}` })
       );

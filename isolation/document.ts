@@ -18,7 +18,9 @@ export async function sessionDocument(
     html: insertScriptFirst(built.html, runtime),
     headers: {
       // Exactly these scripts and styles, nothing fetched, nothing framed inside it.
-      "Content-Security-Policy": isolationCsp(hashes, built.styleHashes),
+      "Content-Security-Policy": `${isolationCsp(hashes, built.styleHashes)}; ` +
+        // Sandboxed whatever the page does to the <iframe> attributes, and framed only by the app's pages.
+        `sandbox allow-scripts; frame-ancestors ${session.appOrigin}`,
       "X-Content-Type-Options": "nosniff",
       "Cross-Origin-Resource-Policy": "same-origin",
       "Cache-Control": "no-store",

@@ -10,6 +10,8 @@ export interface RuntimeConfig {
   sid: string;
   /** The (already spent) ticket this document was served for: tells the relay which load is this one. */
   ticket: string;
+  /** Proves to the page's bridge that this is the isolation runtime (see BridgeConfig.linkSecret). */
+  linkSecret: string;
   window: string;
   /** The only origin allowed to send calls and receive sealed messages: the app's main frame. */
   appOrigin: string;
@@ -19,7 +21,7 @@ export interface RuntimeConfig {
 
 /** The iframe's view of the browser; Deno's type library has no DOM. */
 interface IsolationGlobals {
-  parent: { postMessage(data: unknown, targetOrigin: string): void };
+  parent: { postMessage(data: unknown, targetOrigin: string, transfer?: MessagePort[]): void };
   document: {
     readyState: string;
     currentScript: { remove(): void } | null;
@@ -54,11 +56,19 @@ function runtimeMain(config: RuntimeConfig): void {
   const page = globalThis as unknown as IsolationGlobals;
   const { parent, document } = page;
   const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth } = config;
+  // Sealed envelopes go to the parent window, where the relay takes them; everything meant for the page's
+  // bridge goes over a private port, offered once with the link secret (the relay keeps page scripts
+  // from seeing either).
+  const link = new MessageChannel();
+  const toPage = link.port1;
+  parent.postMessage({ airlock: "hello", secret: config.linkSecret, ticket: config.ticket }, appOrigin, [
+    link.port2,
+  ]);
   const post = (data: unknown) => parent.postMessage(data, appOrigin);
   // The isolation app's hook, set through the accessor defined below.
   let hook: unknown;
-  post({ airlock: "alive", ticket: config.ticket });
-  document.currentScript?.remove(); // the key literal leaves the DOM with this script
+  document.currentScript?.remove(); // the key and secret literals leave the DOM with this script
+  config.linkSecret = "";
   // Encrypt for calls up to the core, decrypt for events down from it.
   const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, [
     "encrypt",
@@ -79,7 +89,7 @@ function runtimeMain(config: RuntimeConfig): void {
         const opened = await openEvent(await key, windowLabel, sid, lastEventSeq, wire);
         lastEventSeq = opened.seq;
         const message = unpackMessage(opened.plaintext, maxDepth) as Record<string, unknown>;
-        post({ ...message, airlock: "event" });
+        toPage.postMessage({ ...message, airlock: "event" });
       } catch {
         // Not from the core (forged, replayed or stale): nothing to deliver, and nothing to tell.
       }
@@ -100,16 +110,17 @@ function runtimeMain(config: RuntimeConfig): void {
     return checked;
   };
 
-  page.addEventListener("message", async (event: MessageEvent) => {
-    // Only the parent may call: not a sibling frame, not a forged event.
+  // The core's events, relayed by the parent window (sealed: anyone may post them, only the core can make one).
+  page.addEventListener("message", (event: MessageEvent) => {
     if (!event.isTrusted || event.source !== (parent as unknown) || event.origin !== appOrigin) return;
-    const data = event.data as
-      | { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown; envelope?: unknown }
-      | null;
-    if (data?.airlock === "event" && typeof data.envelope === "string") return deliverEvent(data.envelope);
-    if (!data || data.airlock !== "call" || typeof data.id !== "string" || typeof data.nonce !== "string") {
-      return;
-    }
+    const data = event.data as { airlock?: unknown; envelope?: unknown } | null;
+    if (data?.airlock === "event" && typeof data.envelope === "string") deliverEvent(data.envelope);
+  });
+
+  // Calls, from the page's bridge only (nothing else holds the other end of this port).
+  toPage.onmessage = async (event: MessageEvent) => {
+    const data = event.data as { id?: unknown; nonce?: unknown; message?: unknown } | null;
+    if (!data || typeof data.id !== "string" || typeof data.nonce !== "string") return;
     const { id, nonce } = data;
     try {
       if (typeof hook !== "function") {
@@ -117,7 +128,9 @@ function runtimeMain(config: RuntimeConfig): void {
       }
       let out: unknown;
       try {
-        out = await hook(data.message, { window: windowLabel });
+        // The hook sees the call as the core will: JSON values and bytes (a String or Date object that
+        // passed a structured clone would otherwise look different to the hook than to the command).
+        out = await hook(asSent(data.message), { window: windowLabel });
       } catch (error) {
         throw new Error(`isolation hook refused the call: ${(error as Error)?.message ?? String(error)}`);
       }
@@ -136,13 +149,43 @@ function runtimeMain(config: RuntimeConfig): void {
       // Number and queue in the same tick, so queue order is sequence order.
       const envelope = sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
       posted = posted.then(() => envelope).then(
-        (sealed) => post({ airlock: "sealed", id, envelope: sealed }),
-        (error) => post({ airlock: "refused", id, error: `sealing failed: ${(error as Error).message}` }),
+        (sealed) => {
+          post({ airlock: "sealed", id, envelope: sealed });
+          toPage.postMessage({ airlock: "sealed", id });
+        },
+        (error) =>
+          toPage.postMessage({
+            airlock: "refused",
+            id,
+            error: `sealing failed: ${(error as Error).message}`,
+          }),
       );
     } catch (error) {
-      post({ airlock: "refused", id, error: (error as Error)?.message ?? String(error) });
+      toPage.postMessage({ airlock: "refused", id, error: (error as Error)?.message ?? String(error) });
     }
-  });
+  };
+
+  /** The message as JSON and bytes, the way it will be packed: plain objects and arrays pass untouched. */
+  const asSent = (message: unknown): unknown => {
+    const plainOnly = (item: unknown, depth: number): boolean => {
+      if (item === null || typeof item !== "object" || depth > maxDepth) return true;
+      if (item instanceof Uint8Array) return true;
+      const proto = Object.getPrototypeOf(item);
+      if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
+      for (const key in item) {
+        if (Object.hasOwn(item, key) && !plainOnly((item as Record<string, unknown>)[key], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    if (plainOnly(message, 0)) return message;
+    try {
+      return (unpackMessage(packMessage({ message }), maxDepth + 1) as { message: unknown }).message;
+    } catch {
+      return message; // the hook sees it as it is; packing will say what is wrong with it
+    }
+  };
 
   // Ready once the key is imported, the isolation app's scripts have all run, and the hook is a function
   // (an app may define it late, say after its own setup): calls wait in the main frame until then.
@@ -151,7 +194,7 @@ function runtimeMain(config: RuntimeConfig): void {
   const announce = () => {
     if (announced || !loaded || typeof hook !== "function") return;
     announced = true;
-    key.then(() => post({ airlock: "ready" }));
+    key.then(() => toPage.postMessage({ airlock: "ready" }));
   };
   Object.defineProperty(page, "__TAURI_ISOLATION_HOOK__", {
     get: () => hook,

@@ -1176,6 +1176,7 @@ Deno.test("sessionDocument: the CSP lists the runtime's and the app's script has
       key: "AAAA",
       sid: "s",
       ticket: "t",
+      linkSecret: "l",
       window: "main",
       appOrigin: "app://localhost",
       maxMessageBytes: 1024,
@@ -1187,7 +1188,8 @@ Deno.test("sessionDocument: the CSP lists the runtime's and the app's script has
     assert.equal(
       document.headers["Content-Security-Policy"],
       `default-src 'none'; script-src ${[runtimeHash, ...built.scriptHashes].join(" ")}; ` +
-        `style-src ${built.styleHashes[0]}; base-uri 'none'; form-action 'none'`,
+        `style-src ${built.styleHashes[0]}; base-uri 'none'; form-action 'none'; ` +
+        "sandbox allow-scripts; frame-ancestors app://localhost",
     );
     assert.doesNotMatch(document.headers["Content-Security-Policy"], /unsafe/);
   });

@@ -10,6 +10,9 @@ const INVOKE = "window.__TAURI__.core.invoke";
 async function target(options: { hook?: string; airlock?: Record<string, unknown> } = {}) {
   const reached: { cmd: string; args: unknown }[] = [];
   const audit: AuditEntry[] = [];
+  // Every sealed envelope the core receives, as an attacker watching that hop would have it (a page cannot:
+  // the relay keeps the frame's messages from page scripts).
+  const sealed: string[] = [];
   const record = (cmd: string) => (args: unknown) => {
     reached.push({ cmd, args });
     return args;
@@ -25,38 +28,46 @@ async function target(options: { hook?: string; airlock?: Record<string, unknown
       },
     },
     audit: (entry) => audit.push(entry),
+    tap: (wire) => void (wire.startsWith("s") && sealed.push(wire)),
   });
   // The isolation session is up before any attack starts.
   assert.equal(await app.evaluate(`${INVOKE}("echo", { warm: true }).then((v) => v.warm)`), true);
   reached.length = 0;
+  sealed.length = 0;
   const stillServes = async () =>
     assert.equal(await app.evaluate(`${INVOKE}("echo", { honest: 1 }).then((v) => v.honest)`), 1);
-  return { app, reached, audit, stillServes };
+  return { app, reached, audit, sealed, stillServes };
 }
 
 /** Posts a string straight to the core's handler from the bridge's world, as a page that broke out of its
  * own world could; returns the core's answer. */
-function postToCore(app: { evaluate(js: string, o?: { world?: string }): Promise<unknown> }, wire: string) {
-  return app.evaluate(`window.webkit.messageHandlers.airlockCore.postMessage(${JSON.stringify(wire)})`, {
-    world: "airlock",
-  }).then((text) => JSON.parse(text as string) as { ok: boolean; error?: string });
+function postToCore(
+  app: { evaluate(js: string, o?: { world?: string }): Promise<unknown> },
+  envelope: string,
+) {
+  return app.evaluate(
+    `window.webkit.messageHandlers.airlockCore.postMessage(${JSON.stringify("s" + envelope)})`,
+    {
+      world: "airlock",
+    },
+  ).then((text) => JSON.parse(text as string) as { ok: boolean; error?: string });
 }
 
-/** Page JS that records every sealed envelope crossing the page's window (as any page listener can). */
-const CAPTURE = `(() => {
-  window.captured = [];
-  window.addEventListener("message", (e) => {
-    if (e.data && e.data.airlock === "sealed") window.captured.push(e.data.envelope);
-  });
+/** Page JS: does a page script see any of the bridge's traffic? */
+const WATCH = `(() => {
+  window.seenByPage = [];
+  window.addEventListener("message", (e) => window.seenByPage.push(e.data && e.data.airlock), true);
 })()`;
 
 Deno.test("attack: a captured sealed message cannot be replayed, swapped to another command or tampered with", async () => {
-  const { app, reached, audit, stillServes } = await target();
+  const { app, reached, audit, sealed, stillServes } = await target();
   try {
-    await app.evaluate(CAPTURE);
+    await app.evaluate(WATCH);
     await app.evaluate(`${INVOKE}("echo", { approved: true })`);
     await app.evaluate(`${INVOKE}("delete_everything", { denied: false })`);
-    const [echoWire, deleteWire] = await app.evaluate(`window.captured`) as string[];
+    // Page scripts saw nothing of it: no call, no envelope, no answer.
+    assert.deepEqual(await app.evaluate(`window.seenByPage`), []);
+    const [echoWire, deleteWire] = sealed.map((wire) => wire.slice(1));
     assert.equal(reached.length, 2);
     reached.length = 0;
     const echo = JSON.parse(echoWire);
@@ -189,14 +200,13 @@ Deno.test("attack: a page that calls the iframe directly still goes through the 
 Deno.test("attack: navigating the iframe elsewhere gets a fresh isolation session; calls still pass the hook", async () => {
   const hook =
     `window.__TAURI_ISOLATION_HOOK__ = (message) => ({ ...message, payload: { ...message.payload, hooked: true } });`;
-  const { app, reached, stillServes } = await target({
+  const { app, reached, sealed, stillServes } = await target({
     hook,
     airlock: { hookTimeoutMs: 3000 },
   });
   try {
-    await app.evaluate(CAPTURE);
     await app.evaluate(`${INVOKE}("echo", { before: 1 })`);
-    const [oldWire] = await app.evaluate(`window.captured`) as string[];
+    const oldWire = sealed[0].slice(1);
     const results = await app.evaluate(`(async () => {
       const frame = document.querySelector("iframe[data-airlock-isolation]");
       const out = [];
@@ -280,6 +290,47 @@ Deno.test("attack: a planted look-alike iframe neither receives calls nor reache
   }
 });
 
+Deno.test("attack: taking over the isolation iframe (srcdoc, blocked listeners) gets no call, forges nothing, and the frame is won back", async () => {
+  const { app, reached, audit, sealed, stillServes } = await target();
+  try {
+    const outcome = await app.evaluate(`(async () => {
+      const frame = document.querySelector("iframe[data-airlock-isolation]");
+      window.got = [];
+      await window.airlock.listen("auth", (e) => window.got.push(e.payload));
+      // Try to blind the bridge: stop every later listener for load events and messages.
+      document.addEventListener("load", (e) => e.stopImmediatePropagation(), true);
+      window.addEventListener("message", (e) => { if (e.data && e.data.airlock === "stolen") window.stolen.push(e.data.d); }, true);
+      window.stolen = [];
+      // The page's own document in the frame: it steals what it is sent, forges an event, a hello without
+      // the secret, a "sealed" ticket request and an oversized envelope.
+      frame.srcdoc = "<script>" +
+        "onmessage = (e) => parent.postMessage({ airlock: 'stolen', d: JSON.stringify(e.data) }, '*');" +
+        "parent.postMessage({ airlock: 'event', kind: 'event', event: 'auth', handlers: [1, 2, 3], payload: { admin: true } }, '*');" +
+        "const c = new MessageChannel(); c.port1.onmessage = (e) => parent.postMessage({ airlock: 'stolen', d: JSON.stringify(e.data) }, '*');" +
+        "parent.postMessage({ airlock: 'hello', secret: 'guessed', ticket: 'x' }, '*', [c.port2]);" +
+        "parent.postMessage({ airlock: 'sealed', id: '1', envelope: 't' }, '*');" +
+        "parent.postMessage({ airlock: 'sealed', id: '1', envelope: JSON.stringify({ control: 'ticket' }) }, '*');" +
+        "parent.postMessage({ airlock: 'sealed', id: '1', envelope: 'x'.repeat(20000000) }, '*');" +
+        "</" + "script>";
+      await new Promise((r) => setTimeout(r, 300));
+      const timeout = new Promise((r) => setTimeout(() => r("timed out"), 8000));
+      const value = await Promise.race([${INVOKE}("echo", { password: "hunter2" }), timeout]);
+      return { got: window.got, stolen: window.stolen, value, srcdoc: frame.hasAttribute("srcdoc") };
+    })()`) as { got: unknown[]; stolen: string[]; value: unknown; srcdoc: boolean };
+    assert.deepEqual(outcome.got, []); // no forged event reached the listener
+    assert.deepEqual(outcome.stolen, []); // nothing reached the page's document, nothing came back from it
+    assert.deepEqual(outcome.value, { password: "hunter2" }); // the relay took the frame back
+    assert.equal(outcome.srcdoc, false);
+    assert.deepEqual(reached.map((r) => r.args), [{ password: "hunter2" }]);
+    // The two fake envelopes reached the core as envelopes (rejected); the oversized one never did.
+    assert.ok(sealed.every((wire) => wire.length < 1_000_000));
+    assert.ok(audit.some((entry) => /not valid JSON/.test(entry.reason)));
+    await stillServes();
+  } finally {
+    await app.close();
+  }
+});
+
 Deno.test("attack: reading the isolation document with no-cors requests does not leak or kill the session", async () => {
   const { app, stillServes } = await target();
   try {
@@ -328,7 +379,8 @@ Deno.test("attack: 10,000 junk messages to the page, the iframe, invoke and the 
     const answers = await app.evaluate(
       `(async () => {
       const core = window.webkit.messageHandlers.airlockCore;
-      const shapes = ["", "{", "null", "[]", '{"v":1}', '{"ct":1}', '{"v":1,"sid":"x","seq":1,"iv":"","ct":""}', "x".repeat(5000)];
+      const shapes = ["", "{", "null", "s", "s{", 's{"v":1}', 's{"ct":1}', 's{"v":1,"sid":"x","seq":1,"iv":"","ct":""}',
+        "p", "pnot base64!", "tt", "x".repeat(5000)];
       const out = await Promise.all(Array.from({ length: 10000 }, (_, i) => core.postMessage(shapes[i % shapes.length])));
       return out.filter((text) => JSON.parse(text).ok !== false).length;
     })()`,

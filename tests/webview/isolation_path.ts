@@ -149,11 +149,13 @@ Deno.test("an unsealed message posted straight to the core is rejected, and page
     const brownfieldStyle = await post(JSON.stringify({ plain: true, id: 1, message: { cmd: "echo" } }));
     assert.match(brownfieldStyle.error, /not sealed/);
     const forged = await post(
-      JSON.stringify({ v: 1, sid: "0".repeat(32), seq: 1, iv: "A".repeat(16), ct: "A".repeat(32) }),
+      "s" + JSON.stringify({ v: 1, sid: "0".repeat(32), seq: 1, iv: "A".repeat(16), ct: "A".repeat(32) }),
     );
     assert.match(forged.error, /another session/);
     const empty = await post("");
-    assert.match(empty.error, /not valid JSON/);
+    assert.match(empty.error, /not sealed/);
+    const plainInIsolation = await post("p" + btoa("{}"));
+    assert.match(plainInIsolation.error, /not sealed/);
     assert.deepEqual(seen, []);
     assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { still: "works" })`), { still: "works" });
   } finally {
