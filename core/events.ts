@@ -121,7 +121,10 @@ export class WindowEvents {
         return id;
       },
       "plugin:event|unlisten": (args) => {
-        if (this.#page.get(eventName(args?.event))?.delete(handlerId(args?.eventId))) this.#pageCount--;
+        const name = eventName(args?.event);
+        const set = this.#page.get(name);
+        if (set?.delete(handlerId(args?.eventId))) this.#pageCount--;
+        if (set?.size === 0) this.#page.delete(name); // names do not pile up as listeners come and go
         return null;
       },
       "plugin:event|emit": (args) => this.#fromPage(args?.event, args?.payload, true),

@@ -255,6 +255,10 @@ export class ScopedFs {
     if (intent === "remove" && roots.includes(real)) {
       throw new FsError(`${where}: the root of a scope cannot be removed`, "invalid");
     }
+    // A recursive remove would take a nested scope's folder with it, read-only or not.
+    if (intent === "remove" && roots.some((root) => root !== real && within(real, root))) {
+      throw new FsError(`${where}: it holds the folder of another file scope`, "invalid");
+    }
     if (!candidates.some((scope) => within(roots[this.#scopes.indexOf(scope)], real))) {
       const lexicallyInside = candidates.some((scope) =>
         within(scope.root, lexical) || within(roots[this.#scopes.indexOf(scope)], lexical)

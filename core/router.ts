@@ -75,6 +75,11 @@ export function encodeAnswer(answer: Answer, cmd?: string): string {
       blobs.push(bytesToBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)));
       return { $bytes: blobs.length - 1 };
     }
+    if (
+      value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, "$bytes")
+    ) {
+      throw new Error('an object with a "$bytes" key cannot be sent (the name is reserved for binary data)');
+    }
     return value;
   };
   try {

@@ -603,7 +603,7 @@ Deno.test("load: the demo config", async () => {
   });
   assert.equal(config.commandsModule, join(demo, "commands.ts"));
   assert.deepEqual(config.fs.map((scope) => [scope.name, scope.write]), [["demo", false], ["notes", true]]);
-  assert.deepEqual(config.http.allow, ["http://127.0.0.1:*/*"]);
+  assert.deepEqual(config.http.allow, ["http://127.0.0.1:*/status"]);
 });
 
 Deno.test("load error: a config file that cannot be read", async () => {

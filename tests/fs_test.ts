@@ -634,3 +634,19 @@ function countLines(stream: ReadableStream<Uint8Array>) {
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
+
+Deno.test("remove refuses a folder that holds another scope's folder", async () => {
+  const root = await Deno.makeTempDir({ prefix: "airlock-fs-nested-" });
+  await Deno.mkdir(join(root, "sub", "ro"), { recursive: true });
+  await Deno.writeTextFile(join(root, "sub", "ro", "keep.txt"), "kept");
+  const fs = new ScopedFs([
+    { name: "outer", root, write: true },
+    { name: "ro", root: join(root, "sub", "ro"), write: false },
+  ]);
+  await assert.rejects(
+    fs.remove("sub", { recursive: true }, "outer"),
+    /remove "sub" in scope "outer": it holds the folder of another file scope/,
+  );
+  assert.equal(await Deno.readTextFile(join(root, "sub", "ro", "keep.txt")), "kept");
+  await Deno.remove(root, { recursive: true });
+});
