@@ -107,6 +107,9 @@ interface Subject {
   arrivals: number[];
   /** calls that reached `echo` */
   echoed: number;
+  /** Length of the last call the core received, as it arrived (the sealed envelope, or brownfield's
+   * unsealed call), without the relay's one-letter kind. */
+  lastWire: number;
 }
 
 async function configFor(mode: Mode): Promise<string> {
@@ -118,8 +121,11 @@ async function configFor(mode: Mode): Promise<string> {
 }
 
 async function open(mode: Mode): Promise<Subject> {
-  const subject: Subject = { mode, app: null as unknown as AppHandle, arrivals: [], echoed: 0 };
+  const subject: Subject = { mode, app: null as unknown as AppHandle, arrivals: [], echoed: 0, lastWire: -1 };
   subject.app = await launch({
+    tap: (wire) => {
+      if (wire[0] === "s" || wire[0] === "p") subject.lastWire = wire.length - 1;
+    },
     config: await configFor(mode),
     label: mode,
     commands: {
@@ -222,7 +228,7 @@ function expectedWire(kind: PayloadKind, size: number): PerMode<number> & { args
     argsBytes: payloadBytes(payload),
     // AES-GCM adds a 16-byte tag; the sequence number's digits vary (one digit counted here).
     isolation: envelope.length + base64(packed.byteLength + 16),
-    brownfield: JSON.stringify({ plain: "" }).length + base64(packed.byteLength),
+    brownfield: base64(packed.byteLength),
   };
 }
 
@@ -233,6 +239,7 @@ async function payloadCalls(
   calls: number,
 ): Promise<{ samples: number[]; wire: number; lost: number }> {
   subject.arrivals = [];
+  subject.lastWire = -1;
   // Two extra calls: the first arrival starts the clock, the first gap is a warm-up.
   const total = calls + 2;
   const result = await subject.app.evaluate(`(async () => {
@@ -241,12 +248,7 @@ async function payloadCalls(
     const payloadCount = ${payloadCount};
     const args = makePayload(${JSON.stringify(kind)}, ${size});
     const expected = payloadCount(args);
-    let wire = -1, ok = 0, error = null;
-    const onMessage = (event) => {
-      const data = event.data;
-      if (data && data.airlock === "sealed" && typeof data.envelope === "string") wire = data.envelope.length;
-    };
-    addEventListener("message", onMessage);
+    let ok = 0, error = null;
     for (let i = 0; i < ${total}; i++) {
       try {
         if ((await invoke("sink", args)) === expected) ok++;
@@ -254,11 +256,10 @@ async function payloadCalls(
         error = String(e && e.message || e);
       }
     }
-    removeEventListener("message", onMessage);
-    return { ok, wire, error };
-  })()`) as { ok: number; wire: number; error: string | null };
+    return { ok, error };
+  })()`) as { ok: number; error: string | null };
   if (result.error) log(`${subject.mode} ${sizeName(size)} ${kind}: ${result.error}`);
-  return { samples: gaps(subject.arrivals, 1), wire: result.wire, lost: total - result.ok };
+  return { samples: gaps(subject.arrivals, 1), wire: subject.lastWire, lost: total - result.ok };
 }
 
 async function payloadSweep(subjects: PerMode<Subject>): Promise<PayloadResult[]> {
@@ -291,7 +292,7 @@ async function payloadSweep(subjects: PerMode<Subject>): Promise<PayloadResult[]
       size,
       argsBytes: expected.argsBytes,
       ms: perMode((mode) => summarize(results[mode].samples)),
-      wireBytes: { isolation: measured, brownfield: expected.brownfield },
+      wireBytes: { isolation: measured, brownfield: results.brownfield.wire },
       lost: perMode((mode) => results[mode].lost),
     });
   }

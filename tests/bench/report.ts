@@ -22,8 +22,8 @@ export interface PayloadResult {
   argsBytes: number;
   /** Round trip of one call carrying the args (the answer is a number), ms. */
   ms: PerMode<Summary>;
-  /** The string the core receives: isolation measured in the page (the sealed envelope's length);
-   * brownfield computed exactly from the packed size ({"plain": base64}). */
+  /** The string the core receives for one call (launch's `tap`): the sealed envelope, or brownfield's
+   * packed call in base64. */
   wireBytes: PerMode<number>;
   lost: PerMode<number>;
 }
@@ -348,7 +348,7 @@ export function renderTables(results: BenchResults): string {
     "\n**Payload on the wire** (the string the core receives for one call)\n",
   );
   out.push(table(
-    ["args", "args size", "isolation wire", "× args", "brownfield wire (computed)", "× args", "lost"],
+    ["args", "args size", "isolation wire", "× args", "brownfield wire", "× args", "lost"],
     results.payload.map((p) => [
       `${sizeName(p.size)} ${p.kind === "json" ? "JSON" : "binary"}`,
       bytes(p.argsBytes),
