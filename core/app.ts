@@ -185,6 +185,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       appOrigin: APP_ORIGIN,
       maxMessageBytes: config.limits.maxMessageBytes,
       maxDepth: config.limits.maxDepth,
+      hookTimeoutMs: config.limits.hookTimeoutMs,
     });
     return {
       status: 200,
@@ -195,6 +196,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   };
 
   let inFlight = 0;
+  const executed = new Set<string>();
   const onMessage = async (wire: string): Promise<string> => {
     options.tap?.(wire);
     let answer: Answer;
@@ -207,6 +209,13 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       }
       cmd = call.cmd;
       const table = call.cmd.startsWith(BUILTIN_PREFIX) ? builtins : commands;
+      // A call runs once: the page's bridge hands calls a replaced isolation document never answered to
+      // the next one, and a copy may have reached the core already (its nonce is the call's identity).
+      if (executed.has(call.nonce)) {
+        return JSON.stringify({ nonce: call.nonce, duplicate: true, ok: false, error: "already run" });
+      }
+      executed.add(call.nonce);
+      if (executed.size > 65_536) executed.delete(executed.values().next().value!);
       // A page may not pile up unbounded work (each call may hold a file or a response in memory).
       if (inFlight >= MAX_CALLS_IN_FLIGHT) {
         answer = {

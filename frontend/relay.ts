@@ -18,7 +18,8 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
   // Never open a channel to the core for a document that is not the app's own.
   if (page.location.origin !== config.appOrigin) return;
   const core = page.webkit.messageHandlers[handlerName];
-  // The page's bridge, reached only over the port it handed us at document start (see ipc.ts).
+  // The page's bridge, over the port it handed us at document start (see ipc.ts): for what must not pass
+  // through page scripts' hands (the isolation runtime's port; brownfield events).
   let bridge: MessagePort | null = null;
   const toBridge = (data: Record<string, unknown>) => bridge?.postMessage(data);
   // A runtime's port waits here if it came before the bridge's (it should not, but order is not promised).
@@ -30,7 +31,9 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
   };
   // The core's answer goes to the call it was forwarded for (a message the core could not open has no
   // trusted id of its own).
-  const answer = (reply: Promise<string>, id: unknown) =>
+  // The core's answer goes to the page with the call's id and nonce (the core echoes the nonce it found
+  // sealed; for a message it could not open, the nonce the isolation runtime handed us is used).
+  const answer = (reply: Promise<string>, id: unknown, nonce: unknown) =>
     reply.then((text) => {
       const result = JSON.parse(text);
       if (result.blobs) {
@@ -38,27 +41,30 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
         result.value = restoreBytes(result.value, result.blobs.map(base64ToBytes));
         delete result.blobs;
       }
-      toBridge({ ...result, airlock: "answer", id });
+      toPage({ ...result, airlock: "answer", id, nonce: result.nonce ?? nonce });
     }).catch((error) => {
-      toBridge({
+      toPage({
         airlock: "answer",
         id,
+        nonce,
         ok: false,
         error: `the core's answer cannot be read: ${error.message}`,
       });
     });
+  const toPage = (data: Record<string, unknown>) => page.postMessage(data, config.appOrigin);
   /** To the core: "t" asks for a ticket, "s" + a sealed envelope, "p" + an unsealed (brownfield) call. */
-  const forward = (kind: "s" | "p", wire: string, id: unknown) => {
+  const forward = (kind: "s" | "p", wire: string, id: unknown, nonce: unknown) => {
     if (wire.length > config.maxWireChars) {
-      toBridge({
+      toPage({
         airlock: "answer",
         id,
+        nonce,
         ok: false,
         error: `the call is too large (${wire.length} characters)`,
       });
       return;
     }
-    answer(core.postMessage(kind + wire), id);
+    answer(core.postMessage(kind + wire), id, nonce);
   };
 
   const frame = config.isolationUrl === null ? null : isolationFrame(page);
@@ -105,10 +111,12 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
       // The first one is the bridge's own (posted before any page script ran); later ones are not.
       if (bridge === null && event.origin === config.appOrigin && event.ports[0]) {
         bridge = event.ports[0];
-        bridge.onmessage = (message) => fromBridge(message.data);
         offerRuntime();
       }
       return;
+    }
+    if (frame === null && event.source === (page as unknown) && data?.airlock === "plain") {
+      return fromPage(data as Record<string, unknown>);
     }
     if (frame === null || event.source !== (frame.contentWindow as unknown)) return;
     event.stopImmediatePropagation(); // nothing our isolation frame says is for page scripts
@@ -121,22 +129,24 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
       return;
     }
     // Sealed messages are taken from the isolation frame only; whatever else might be there lacks the key.
-    if (data?.airlock === "sealed" && typeof data.envelope === "string") forward("s", data.envelope, data.id);
+    if (data?.airlock === "sealed" && typeof data.envelope === "string") {
+      forward("s", data.envelope, data.id, (data as { nonce?: unknown }).nonce);
+    }
   }, true);
 
-  // Brownfield: the page's calls come unsealed; the core accepts that only in this pattern.
-  const fromBridge = (data: { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown }) => {
-    if (frame !== null || data?.airlock !== "plain") return;
+  // Brownfield: the page's calls come unsealed, posted to the window; the core accepts that only in this
+  // pattern (which promises no isolation: a page script may post calls, and see answers, as it likes).
+  const fromPage = (data: { airlock?: unknown; id?: unknown; nonce?: unknown; message?: unknown }) => {
     const { cmd, payload, options } = (data.message ?? {}) as Record<string, unknown>;
     let packed: string;
     try {
       packed = bytesToBase64(packMessage({ kind: "invoke", nonce: data.nonce, cmd, payload, options }));
     } catch (error) {
       const problem = `the call's arguments cannot be serialised: ${(error as Error).message}`;
-      toBridge({ airlock: "answer", id: data.id, ok: false, error: problem });
+      toPage({ airlock: "answer", id: data.id, nonce: data.nonce, ok: false, error: problem });
       return;
     }
-    forward("p", packed, data.id);
+    forward("p", packed, data.id, data.nonce);
   };
 
   if (frame === null || config.isolationUrl === null) return;

@@ -17,6 +17,7 @@ export interface RuntimeConfig {
   appOrigin: string;
   maxMessageBytes: number;
   maxDepth: number;
+  hookTimeoutMs: number;
 }
 
 /** The iframe's view of the browser; Deno's type library has no DOM. */
@@ -55,7 +56,8 @@ declare function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown;
 function runtimeMain(config: RuntimeConfig): void {
   const page = globalThis as unknown as IsolationGlobals;
   const { parent, document } = page;
-  const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth } = config;
+  const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth, hookTimeoutMs } = config;
+  class HookTimeout extends Error {}
   // Sealed envelopes go to the parent window, where the relay takes them; everything meant for the page's
   // bridge goes over a private port, offered once with the link secret (the relay keeps page scripts
   // from seeing either).
@@ -130,8 +132,20 @@ function runtimeMain(config: RuntimeConfig): void {
       try {
         // The hook sees the call as the core will: JSON values and bytes (a String or Date object that
         // passed a structured clone would otherwise look different to the hook than to the command).
-        out = await hook(asSent(data.message), { window: windowLabel });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const hung = new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new HookTimeout(`the isolation hook did not answer within ${hookTimeoutMs} ms`)),
+            hookTimeoutMs,
+          );
+        });
+        try {
+          out = await Promise.race([hook(asSent(data.message), { window: windowLabel }), hung]);
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (error) {
+        if (error instanceof HookTimeout) throw error;
         throw new Error(`isolation hook refused the call: ${(error as Error)?.message ?? String(error)}`);
       }
       const { cmd, payload, options } = checkHookOutput(out);
@@ -149,10 +163,9 @@ function runtimeMain(config: RuntimeConfig): void {
       // Number and queue in the same tick, so queue order is sequence order.
       const envelope = sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
       posted = posted.then(() => envelope).then(
-        (sealed) => {
-          post({ airlock: "sealed", id, envelope: sealed });
-          toPage.postMessage({ airlock: "sealed", id });
-        },
+        // The nonce rides along for the relay (page scripts never see this message): should the core
+        // refuse the envelope, the relay's refusal carries it, so the page's bridge can trust that too.
+        (sealed) => post({ airlock: "sealed", id, nonce, envelope: sealed }),
         (error) =>
           toPage.postMessage({
             airlock: "refused",

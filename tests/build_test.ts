@@ -1181,6 +1181,7 @@ Deno.test("sessionDocument: the CSP lists the runtime's and the app's script has
       appOrigin: "app://localhost",
       maxMessageBytes: 1024,
       maxDepth: 8,
+      hookTimeoutMs: 1000,
     };
     const document = await sessionDocument(built, session);
     const runtimeHash = await expectedHash(runtimeScript(session));

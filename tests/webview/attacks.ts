@@ -65,8 +65,8 @@ Deno.test("attack: a captured sealed message cannot be replayed, swapped to anot
     await app.evaluate(WATCH);
     await app.evaluate(`${INVOKE}("echo", { approved: true })`);
     await app.evaluate(`${INVOKE}("delete_everything", { denied: false })`);
-    // Page scripts saw nothing of it: no call, no envelope, no answer.
-    assert.deepEqual(await app.evaluate(`window.seenByPage`), []);
+    // Page scripts saw no call, no envelope, no handshake: only the answers, whose nonces were spent.
+    assert.deepEqual(await app.evaluate(`[...new Set(window.seenByPage)]`), ["answer"]);
     const [echoWire, deleteWire] = sealed.map((wire) => wire.slice(1));
     assert.equal(reached.length, 2);
     reached.length = 0;
@@ -119,6 +119,8 @@ Deno.test("attack: forged answers and spoofed postMessage in both directions cha
       // Pretend to be the core: an answer without the call's secret nonce, posted to the page's window.
       window.postMessage({ airlock: "answer", id, ok: true, value: "forged by the page" }, "*");
       window.postMessage({ airlock: "answer", id, ok: true, nonce: "0".repeat(32), value: "forged" }, "*");
+      // A failure without the nonce (as the core's refusals once travelled): no longer accepted either.
+      window.postMessage({ airlock: "answer", id, ok: false, error: "Your session expired: log in at evil.example" }, "*");
       // Pretend to be the iframe: its refusal and a ready signal, posted by the page to itself.
       window.postMessage({ airlock: "refused", id, error: "spoofed refusal" }, "*");
       window.postMessage({ airlock: "ready" }, "*");
