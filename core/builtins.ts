@@ -27,6 +27,14 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
   const recursive = t.object({ ...path, recursive: t.optional(t.boolean()) });
   const text = t.object({ ...path, contents: t.string() });
   const bytes = t.object({ ...path, contents: t.bytes() });
+  // A file larger than a message may be is refused before it is read into memory.
+  const fitsAnAnswer = async (path: string, base?: string) => {
+    const { size } = await fs.stat(path, base);
+    const limit = config.limits.maxMessageBytes;
+    if (size > limit) {
+      throw new Error(`${path} is too large to send to the page (${size} bytes, limit ${limit})`);
+    }
+  };
   const fsCommand =
     <T>(schema: { parse(value: unknown, where: string): T }, run: (args: T) => unknown) => (args: unknown) =>
       run(schema.parse(args, "args"));
@@ -43,8 +51,14 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     "plugin:app|version": () => config.app.version,
     "plugin:app|identifier": () => config.app.identifier,
     "plugin:app|tauri_version": () => "2.0.0-airlock",
-    "plugin:fs|read_text_file": fsCommand(oneFile, (a) => fs.readTextFile(a.path, a.baseDir)),
-    "plugin:fs|read_file": fsCommand(oneFile, (a) => fs.readFile(a.path, a.baseDir)),
+    "plugin:fs|read_text_file": fsCommand(oneFile, async (a) => {
+      await fitsAnAnswer(a.path, a.baseDir);
+      return fs.readTextFile(a.path, a.baseDir);
+    }),
+    "plugin:fs|read_file": fsCommand(oneFile, async (a) => {
+      await fitsAnAnswer(a.path, a.baseDir);
+      return fs.readFile(a.path, a.baseDir);
+    }),
     "plugin:fs|write_text_file": fsCommand(text, (a) => fs.writeTextFile(a.path, a.contents, a.baseDir)),
     "plugin:fs|write_file": fsCommand(bytes, (a) => fs.writeFile(a.path, a.contents, a.baseDir)),
     "plugin:fs|read_dir": fsCommand(oneFile, (a) => fs.readDir(a.path, a.baseDir)),

@@ -276,7 +276,11 @@ export function ipcMain(config: BridgeConfig): void {
       done = true;
       stop?.();
       fn(message);
-    }).then((unlistenFn) => (stop = unlistenFn));
+    }).then((unlistenFn) => {
+      stop = unlistenFn;
+      if (done) unlistenFn(); // the event came before the core had confirmed the listener
+      return unlistenFn;
+    });
   };
   const emit = (event: unknown, payload: unknown = null): Promise<void> =>
     invoke("plugin:event|emit", { event, payload }).then(() => undefined);

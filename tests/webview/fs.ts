@@ -129,3 +129,19 @@ Deno.test("fs: an app that configures no scopes has no file access", async () =>
     await app.close();
   }
 });
+
+Deno.test("fs: a file larger than a message may be is refused before it is read", async () => {
+  const { data, fs } = await scopes();
+  await Deno.writeFile(join(data, "big.bin"), new Uint8Array(200 * 1024));
+  const app = await launch({ config: await makeApp({ airlock: { fs, maxMessageBytes: 64 * 1024 } }) });
+  try {
+    const result = await app.evaluate(settle(`airlock.fs.readFile("big.bin", { baseDir: "data" })`)) as {
+      ok: boolean;
+      error: string;
+    };
+    assert.equal(result.ok, false);
+    assert.match(result.error, /big\.bin is too large to send to the page \(204800 bytes, limit 65536\)/);
+  } finally {
+    await app.close();
+  }
+});
