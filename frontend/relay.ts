@@ -1,7 +1,9 @@
 // The relay, run in the script world "airlock" of the app's top frame: the only code that can reach the
-// core's message handler. It obtains a one-time ticket for the isolation document, passes the iframe's
-// sealed messages to the core, hands the core's answers back to the page, and sends the core's events
-// down to the iframe. Page scripts share the DOM with it but none of its variables.
+// core's message handler. It obtains a one-time ticket for the isolation document (and loads it back if
+// the page puts anything else into the frame), checks the runtime's link secret and hands its port to the
+// page's bridge, passes the iframe's sealed messages to the core and the core's answers to the page, sends
+// the core's events down to the iframe, and keeps every message of the iframe from page scripts. Page
+// scripts share the DOM with it but none of its variables.
 // Shipped as source text (see bridge.ts): self-contained apart from the functions declared below.
 import type { BridgeConfig, FrameGlobals, HTMLElementLike, IsolationFrame } from "./bridge.ts";
 
@@ -29,8 +31,6 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
     bridge.postMessage({ airlock: "runtime" }, [runtimePort]);
     runtimePort = null;
   };
-  // The core's answer goes to the call it was forwarded for (a message the core could not open has no
-  // trusted id of its own).
   // The core's answer goes to the page with the call's id and nonce (the core echoes the nonce it found
   // sealed; for a message it could not open, the nonce the isolation runtime handed us is used).
   const answer = (reply: Promise<string>, id: unknown, nonce: unknown) =>
