@@ -19,6 +19,8 @@ import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer
 export { APP_ORIGIN };
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
+/** Messages down to a window kept for a document that replaces the iframe mid-stream. */
+const OUTBOX_SIZE = 1024;
 export const ISOLATION_URL = "isolation://localhost/";
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
 export const API_MODULE_PATH = "/__airlock/api.js";
@@ -119,30 +121,54 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     ? embeddedAssets(embedded.frontend)
     : (path: string) => readAsset(config.frontendDir, path);
   let session: IsolationSession | null = null;
+  let sessionTicket = "";
   // Known to this window's page bridge (in its injected source) and to the isolation documents served to
   // it: how the bridge tells the real isolation runtime from a document the page put into the frame.
   const linkSecret = randomHex(32);
   // A call of maxMessageBytes in base64, plus the envelope around it.
   const maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;
   let webview: Webview | null = null;
-  // Events go down one at a time, sealed in order, so the iframe sees their numbers rise.
+  // Messages down to the page (events, channel messages), numbered. With isolation they are sealed for
+  // the current session only once its document has said hello (before that it could not open them), and
+  // the recent ones are sent again to each new document: one that replaced the frame mid-stream gets what
+  // the old one may not have passed on, and the page's bridge drops any number it has seen.
+  const outbox: { mid: number; message: Record<string, unknown> }[] = [];
+  let nextMid = 0;
+  let sessionAlive = false;
+  // One at a time, sealed in order, so the iframe sees their numbers rise.
   let eventsSent: Promise<unknown> = Promise.resolve();
-  const deliver: Deliver = (message) => {
+  const send = (entries: { mid: number; message: Record<string, unknown> }[]) => {
     const sent = eventsSent.then(async () => {
       const view = webview;
       if (!view) return;
-      let js: string;
-      if (isolation) {
-        if (!session) return; // no frame to open it: the page has no listeners yet either
-        js = `deliverEvent({ envelope: ${JSON.stringify(await session.sealDown(message))} })`;
-      } else {
-        js = `deliverEvent({ plain: ${JSON.stringify(bytesToBase64(packMessage(message)))} })`;
+      for (const { mid, message } of entries) {
+        let js: string;
+        if (isolation) {
+          if (!session || !sessionAlive) return;
+          js = `deliverEvent({ envelope: ${JSON.stringify(await session.sealDown({ ...message, mid }))} })`;
+        } else {
+          js = `deliverEvent({ plain: ${JSON.stringify(bytesToBase64(packMessage({ ...message, mid })))} })`;
+        }
+        // Not awaited: the next message may be sealed while this one is on its way.
+        view.evaluate(js, BRIDGE_WORLD).catch(() => {});
       }
-      // Not awaited: the next message may be sealed while this one is on its way.
-      view.evaluate(js, BRIDGE_WORLD).catch(() => {});
     });
     eventsSent = sent.catch(() => {});
     return sent;
+  };
+  const deliver: Deliver = (message) => {
+    const entry = { mid: ++nextMid, message: message as Record<string, unknown> };
+    if (isolation) {
+      outbox.push(entry);
+      if (outbox.length > OUTBOX_SIZE) outbox.shift();
+    }
+    return send([entry]);
+  };
+  /** The relay vouches that the document served for this ticket is up: it may now get its messages. */
+  const documentAlive = (presented: string) => {
+    if (!session || presented !== sessionTicket || sessionAlive) return;
+    sessionAlive = true;
+    void send([...outbox]);
   };
   const events = new WindowEvents(label, deliver);
   const closing = new AbortController();
@@ -176,6 +202,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     // Every served document is a new session: a new key; messages sealed for the old one die with it.
     const created = await IsolationSession.create(label);
     session = created.session;
+    sessionTicket = presented ?? "";
+    sessionAlive = false;
     const document = await sessionDocument(built, {
       key: created.rawKey,
       sid: session.sid,
@@ -207,6 +235,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
         ticket = randomHex(16);
         return JSON.stringify({ ticket });
       }
+      if (call === "alive") return JSON.stringify({ ok: true });
       cmd = call.cmd;
       const table = call.cmd.startsWith(BUILTIN_PREFIX) ? builtins : commands;
       // A call runs once: the page's bridge hands calls a replaced isolation document never answered to
@@ -243,10 +272,15 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   };
 
   /** What a message from the relay asks for: a ticket, or a call (opened and checked). */
-  /** What a message from the relay asks for: "t" a ticket, "s" + a sealed call, "p" + a brownfield call. */
-  const open = async (wire: string): Promise<Invocation | "ticket"> => {
+  /** What a message from the relay asks for: "t" a ticket, "a" + ticket: that document is up (its
+   * runtime proved the link secret), "s" + a sealed call, "p" + a brownfield call. */
+  const open = async (wire: string): Promise<Invocation | "ticket" | "alive"> => {
     const kind = wire[0];
     if (wire.length > maxWireChars + 1) throw new RejectedMessage(`message too large (${wire.length} bytes)`);
+    if (kind === "a" && wire.length < 64) {
+      documentAlive(wire.slice(1));
+      return "alive";
+    }
     if (kind === "t" && wire.length === 1) {
       if (!isolation) throw new RejectedMessage("no isolation in the brownfield pattern");
       return "ticket";
@@ -293,7 +327,11 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage },
     devtools: options.devtools ?? config.devtools,
     console: options.console ?? false,
-    onPageCommitted: () => events.reset(),
+    onPageCommitted: () => {
+      // A new document: its listeners are new, and nothing meant for the old page may reach it.
+      events.reset();
+      outbox.length = 0;
+    },
   });
   const view = webview;
   view.closed.then(() => closing.abort());

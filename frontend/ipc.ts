@@ -94,6 +94,7 @@ export function ipcMain(config: BridgeConfig): void {
   const callbacks: Record<number, { fn: (value: unknown) => void; once: boolean } | undefined> = Object
     .create(null);
   let nextCallback = 1;
+  let lastMid = 0;
   const transformCallback = (fn: unknown, once = false): number => {
     if (typeof fn !== "function") throw new TypeError("transformCallback: the callback must be a function");
     const id = nextCallback++;
@@ -124,6 +125,12 @@ export function ipcMain(config: BridgeConfig): void {
       message?: unknown;
     },
   ) => {
+    // Numbered by the core, which sends recent ones again to a new isolation document: each once.
+    const mid = (data as { mid?: unknown }).mid;
+    if (typeof mid === "number") {
+      if (mid <= lastMid) return;
+      lastMid = mid;
+    }
     if (data.kind === "channel") return runCallback(data.channel, data.message);
     const ids = data.handlers;
     if (data.kind !== "event" || !isArray(ids)) return;

@@ -123,7 +123,10 @@ export function relayMain(config: BridgeConfig, handlerName: string): void {
     const hello = data as { airlock?: unknown; secret?: unknown; ticket?: unknown } | null;
     if (hello?.airlock === "hello" && hello.secret === config.linkSecret && event.ports[0]) {
       // The isolation runtime proved itself: its port goes to the page's bridge, for calls and answers.
-      if (typeof hello.ticket === "string") aliveFor = hello.ticket;
+      if (typeof hello.ticket === "string") {
+        aliveFor = hello.ticket;
+        void core.postMessage(`a${hello.ticket}`); // the core may now send it events
+      }
       runtimePort = event.ports[0];
       offerRuntime();
       return;

@@ -174,3 +174,43 @@ async function waitFor(
   }
   throw new Error(`timed out waiting for: ${expression}`);
 }
+
+Deno.test("events: a channel streaming across re-keys loses nothing and repeats nothing", async () => {
+  let stream: Promise<void> | null = null;
+  const app = await launch({
+    config: await makeApp(),
+    label: "events-rekey",
+    commands: {
+      stream: ({ to, count }: { to: string; count: number }, context) => {
+        const channel = context.channel(to);
+        // Streams on after answering, while the test re-keys the isolation frame underneath.
+        stream = (async () => {
+          for (let i = 0; i < count; i++) {
+            await channel.send(i);
+            if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+          }
+        })();
+        return null;
+      },
+    },
+    audit: () => {},
+  });
+  try {
+    await app.evaluate(`(async () => {
+      window.received = [];
+      const id = window.__TAURI_INTERNALS__.transformCallback((m) => window.received.push(m.message));
+      await window.airlock.invoke("stream", { to: "__CHANNEL__:" + id, count: 1000 });
+    })()`);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await app.rebuildIsolation();
+    }
+    await stream;
+    const received = await waitFor(app, `window.received.length >= 1000 && window.received`) as number[];
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await app.evaluate(`window.received.length`), 1000);
+    assert.deepEqual(received, Array.from({ length: 1000 }, (_, i) => i));
+  } finally {
+    await app.close();
+  }
+});
