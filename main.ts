@@ -58,7 +58,7 @@ async function build(args: string[]): Promise<{ entry: string; name: string }> {
   if (!configFile) throw new ConfigError(USAGE);
   const result = await embedApp(configFile, option(args, "--out"));
   for (const line of result.report) console.log(`airlock: ${line}`);
-  return { entry: result.entry, name: (await loadConfig(configFile)).app.name };
+  return { entry: result.entry, name: result.name };
 }
 
 async function compile(args: string[]): Promise<void> {

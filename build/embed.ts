@@ -17,6 +17,8 @@ export interface EmbeddedApp {
 }
 
 export interface EmbedResult {
+  /** The app's name, from its config. */
+  name: string;
   assetsModule: string;
   entry: string;
   report: string[];
@@ -109,7 +111,7 @@ export async function embedApp(configFile: string, outDir?: string): Promise<Emb
       relative(Deno.cwd(), entry) || entry
     } in ${ms.toFixed(0)} ms`,
   ];
-  return { assetsModule, entry, report };
+  return { name: config.app.name, assetsModule, entry, report };
 }
 
 export function formatBytes(n: number): string {

@@ -122,8 +122,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     : (path: string) => readAsset(config.frontendDir, path);
   let session: IsolationSession | null = null;
   let sessionTicket = "";
-  // Known to this window's page bridge (in its injected source) and to the isolation documents served to
-  // it: how the bridge tells the real isolation runtime from a document the page put into the frame.
+  // Known to this window's relay and to the isolation documents served to it: how the relay tells the
+  // real isolation runtime from a document the page put into the frame.
   const linkSecret = randomHex(32);
   // A call of maxMessageBytes in base64, plus the envelope around it.
   const maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;

@@ -88,19 +88,13 @@ await handle.close();
 Deno.test("compile: an executable is made and runs, or the reason is one line; never a fake", async () => {
   const { config, out } = await builtApp({ keepFolders: true }); // compile builds again
   const output = join(out, "fixture-app");
+  const compile = (env?: Record<string, string>) =>
+    run(["run", "-A", join(ROOT, "main.ts"), "compile", "--config", config, "--output", output], {
+      cwd: out,
+      env,
+    });
   // Offline here, so deno compile cannot download denort; where it can, the executable must self-check.
-  const plain = await run([
-    "run",
-    "-A",
-    join(ROOT, "main.ts"),
-    "compile",
-    "--config",
-    config,
-    "--output",
-    output,
-  ], {
-    cwd: out,
-  });
+  const plain = await compile();
   if (plain.code === 0) {
     assert.match(plain.stdout, /airlock self-check ok/);
     assert.ok((await Deno.stat(output)).isFile);
@@ -111,19 +105,7 @@ Deno.test("compile: an executable is made and runs, or the reason is one line; n
     await assert.rejects(Deno.stat(output), Deno.errors.NotFound);
   }
   // A DENORT_BIN that is not a denort (the full deno CLI ignores an embedded app): caught, nothing left.
-  const wrong = await run([
-    "run",
-    "-A",
-    join(ROOT, "main.ts"),
-    "compile",
-    "--config",
-    config,
-    "--output",
-    output,
-  ], {
-    cwd: out,
-    env: { DENORT_BIN: Deno.execPath() },
-  });
+  const wrong = await compile({ DENORT_BIN: Deno.execPath() });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /the compiled executable does not run \(is DENORT_BIN=.* a denort of Deno/);
   await assert.rejects(Deno.stat(output), Deno.errors.NotFound);
