@@ -4,7 +4,7 @@
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../core/config.ts";
-import { bytesToBase64 } from "../isolation/seal.ts";
+import { bytesToBase64 } from "../protocol/seal.ts";
 import { buildIsolationDocument, type IsolationDocument } from "./isolation.ts";
 
 /** What the generated module exports as `app`, and what launch({ embedded }) serves from memory. */

@@ -2,11 +2,18 @@
 // to a command and back.
 import type { EmbeddedApp } from "../build/embed.ts";
 import { buildIsolationDocument, type IsolationDocument } from "../build/isolation.ts";
-import { BRIDGE_WORLD, type BridgeConfig, CORE_HANDLER, ipcScript, relayScript } from "../frontend/bridge.ts";
+import { pageScript, relayScript } from "../frontend/bridge.ts";
+import {
+  BRIDGE_WORLD,
+  CORE_HANDLER,
+  ISOLATION_BLANK_URL,
+  type RelayConfig,
+  WIRE,
+} from "../protocol/messages.ts";
 import { type SchemeRequest, type SchemeResponse, Webview } from "../frontend/webview.ts";
-import { sessionDocument } from "../isolation/document.ts";
-import { base64ToBytes, bytesToBase64 } from "../isolation/seal.ts";
-import { packMessage } from "../isolation/wire.ts";
+import { blankDocument, type SessionDocument, sessionDocument } from "../isolation/document.ts";
+import { base64ToBytes, bytesToBase64 } from "../protocol/seal.ts";
+import { packMessage } from "../protocol/wire.ts";
 import { embeddedAssets, readAsset } from "./assets.ts";
 import { APP_ORIGIN, type AppConfig, ConfigError, loadConfig, parseConfig } from "./config.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
@@ -19,9 +26,17 @@ import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer
 export { APP_ORIGIN };
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
-/** Messages down to a window kept for a document that replaces the iframe mid-stream. */
+/** Messages down to a window kept for a document that replaces the iframe mid-stream: at most this many,
+ * and at most OUTBOX_BYTES of them (the newest one always). */
 const OUTBOX_SIZE = 1024;
-export const ISOLATION_URL = "isolation://localhost/";
+const OUTBOX_BYTES = 8 * 1024 * 1024;
+/** Arguments of the calls one window has running at once, in wire characters; more are refused. */
+export const MAX_PENDING_CHARS = 64 * 1024 * 1024;
+/** Nonces of calls already run, remembered per window (each ~100 bytes) so a copy cannot run twice. */
+const EXECUTED_SIZE = 4096;
+/** Session ids of a window's replaced isolation documents: an envelope sealed for one did not run and
+ * may be sent again (see frontend/relay_calls.ts). */
+const RETIRED_SESSIONS = 8;
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
 export const API_MODULE_PATH = "/__airlock/api.js";
 const apiModule = (): SchemeResponse => ({
@@ -48,7 +63,8 @@ export interface LaunchOptions {
   /** Where each rejected message is reported, once; by default one JSON line on stderr. */
   audit?: (entry: AuditEntry) => void;
   /** Sees every message the relay passes to the core, as it arrives ("s" + a sealed envelope, "p" + an
-   * unsealed brownfield call, "t" a ticket request): for tests and protocol debugging. */
+   * unsealed brownfield call, "t" a ticket request, "a" a document's hello), and every sealed event the
+   * core sends down ("d" + envelope): for tests and protocol debugging. */
   tap?: (wire: string) => void;
 }
 
@@ -122,9 +138,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     : (path: string) => readAsset(config.frontendDir, path);
   let session: IsolationSession | null = null;
   let sessionTicket = "";
-  // Known to this window's relay and to the isolation documents served to it: how the relay tells the
-  // real isolation runtime from a document the page put into the frame.
-  const linkSecret = randomHex(32);
+  const retired: string[] = [];
   // A call of maxMessageBytes in base64, plus the envelope around it.
   const maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;
   let webview: Webview | null = null;
@@ -132,43 +146,63 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   // the current session only once its document has said hello (before that it could not open them), and
   // the recent ones are sent again to each new document: one that replaced the frame mid-stream gets what
   // the old one may not have passed on, and the page's bridge drops any number it has seen.
-  const outbox: { mid: number; message: Record<string, unknown> }[] = [];
+  // Each packed once, with its number inside; kept by bytes as well as by count.
+  const outbox: { mid: number; packed: Uint8Array<ArrayBuffer> }[] = [];
+  let outboxBytes = 0;
   let nextMid = 0;
   let sessionAlive = false;
   // One at a time, sealed in order, so the iframe sees their numbers rise.
   let eventsSent: Promise<unknown> = Promise.resolve();
-  const send = (entries: { mid: number; message: Record<string, unknown> }[]) => {
-    const sent = eventsSent.then(async () => {
-      const view = webview;
-      if (!view) return;
-      for (const { mid, message } of entries) {
-        let js: string;
-        if (isolation) {
-          if (!session || !sessionAlive) return;
-          js = `deliverEvent({ envelope: ${JSON.stringify(await session.sealDown({ ...message, mid }))} })`;
-        } else {
-          js = `deliverEvent({ plain: ${JSON.stringify(bytesToBase64(packMessage({ ...message, mid })))} })`;
-        }
-        // Not awaited: the next message may be sealed while this one is on its way.
-        view.evaluate(js, BRIDGE_WORLD).catch(() => {});
+  type Entry = { mid: number; packed: Uint8Array<ArrayBuffer> };
+  const sendNow = async (entries: Entry[]) => {
+    const view = webview;
+    if (!view) return;
+    for (const { packed } of entries) {
+      let js: string;
+      if (isolation) {
+        if (!session || !sessionAlive) return;
+        const sealed = await session.sealDown(packed);
+        options.tap?.(`d${sealed}`);
+        js = `deliverEvent({ envelope: ${JSON.stringify(sealed)} })`;
+      } else {
+        js = `deliverEvent({ plain: ${JSON.stringify(bytesToBase64(packed))} })`;
       }
-    });
-    eventsSent = sent.catch(() => {});
-    return sent;
+      // Not awaited: the next message may be sealed while this one is on its way.
+      view.evaluate(js, BRIDGE_WORLD).catch(() => {});
+    }
   };
+  /** Runs `step` in the send queue's turn. */
+  const queued = (step: () => Promise<void> | void) => {
+    const done = eventsSent.then(step);
+    eventsSent = done.catch(() => {});
+    return done;
+  };
+  const send = (entries: Entry[]) => queued(() => sendNow(entries));
   const deliver: Deliver = (message) => {
-    const entry = { mid: ++nextMid, message: message as Record<string, unknown> };
+    const mid = ++nextMid;
+    const entry = { mid, packed: packMessage({ ...message, mid }) };
     if (isolation) {
       outbox.push(entry);
-      if (outbox.length > OUTBOX_SIZE) outbox.shift();
+      outboxBytes += entry.packed.byteLength;
+      while (outbox.length > 1 && (outbox.length > OUTBOX_SIZE || outboxBytes > OUTBOX_BYTES)) {
+        outboxBytes -= outbox.shift()!.packed.byteLength;
+      }
     }
     return send([entry]);
   };
-  /** The relay vouches that the document served for this ticket is up: it may now get its messages. */
-  const documentAlive = (presented: string) => {
-    if (!session || presented !== sessionTicket || sessionAlive) return;
-    sessionAlive = true;
-    void send([...outbox]);
+  /** The relay vouches that the document served for this ticket is up: it may now get the messages the
+   * page has not had yet (the relay says which it had last), and nothing more is sealed on a re-key. */
+  const documentAlive = (presented: unknown, after: unknown) => {
+    if (!session || presented !== sessionTicket) return;
+    const seen = typeof after === "number" ? after : 0;
+    // In the send queue's turn, so that no message queued before this one overtakes those resent: the
+    // page's relay drops any number lower than one it has had.
+    const alive = session;
+    void queued(() => {
+      if (session !== alive || sessionAlive) return;
+      sessionAlive = true;
+      return sendNow(outbox.filter((entry) => entry.mid > seen));
+    });
   };
   const events = new WindowEvents(label, deliver);
   const closing = new AbortController();
@@ -184,46 +218,55 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     emit: (event, payload) => events.emit(event, payload),
     channel: (ref) => events.channel(ref),
   };
-  // One outstanding ticket: the only way to get the isolation document (and so a session) served.
-  let ticket: string | null = null;
+  // One outstanding ticket: the only way to get the isolation document (and so a session) served. It
+  // names the document's own host too, and the secret that document and the relay share.
+  let ticket: { ticket: string; host: string; secret: string } | null = null;
 
   const audit = options.audit ??
     ((entry: AuditEntry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`));
 
+  const html = (document: SessionDocument): SchemeResponse => ({
+    status: 200,
+    contentType: "text/html; charset=utf-8",
+    body: encoder.encode(document.html),
+    headers: document.headers,
+  });
   const serveIsolation = async (request: SchemeRequest): Promise<SchemeResponse> => {
+    if (request.uri === ISOLATION_BLANK_URL) return html(await blankDocument());
     const url = new URL(request.uri);
-    const presented = url.searchParams.get("ticket");
-    // A fetch()/XHR from the page carries an Origin header; the iframe's own navigation does not. And
-    // without the relay's one-time ticket nothing is served, so an <img>, <script> or second iframe of
+    // The ticket reaches only the relay, which navigates its own frame with it (no page script can see
+    // that URL: see frontend/relay_frame.ts). A fetch()/XHR carries an Origin header, a navigation does
+    // not; and without the one-time ticket nothing is served, so an <img>, <script> or second iframe of
     // the page can neither read the document nor replace the session.
     if (!built || url.pathname !== "/" || request.header("Origin") !== null) return text(403, "forbidden");
-    if (ticket === null || presented !== ticket) return text(403, "forbidden");
+    const live = ticket;
+    if (live === null || url.host !== live.host || !sameSecret(url.searchParams.get("ticket"), live.ticket)) {
+      return text(403, "forbidden");
+    }
     ticket = null;
     // Every served document is a new session: a new key; messages sealed for the old one die with it.
     const created = await IsolationSession.create(label);
+    if (session) retired.push(session.sid);
+    if (retired.length > RETIRED_SESSIONS) retired.shift();
     session = created.session;
-    sessionTicket = presented ?? "";
+    sessionTicket = live.ticket;
     sessionAlive = false;
-    const document = await sessionDocument(built, {
-      key: created.rawKey,
-      sid: session.sid,
-      ticket: presented,
-      linkSecret,
-      window: label,
-      appOrigin: APP_ORIGIN,
-      maxMessageBytes: config.limits.maxMessageBytes,
-      maxDepth: config.limits.maxDepth,
-      hookTimeoutMs: config.limits.hookTimeoutMs,
-    });
-    return {
-      status: 200,
-      contentType: "text/html; charset=utf-8",
-      body: encoder.encode(document.html),
-      headers: document.headers,
-    };
+    return html(
+      await sessionDocument(built, {
+        key: created.rawKey,
+        sid: session.sid,
+        secret: live.secret,
+        window: label,
+        appOrigin: APP_ORIGIN,
+        maxMessageBytes: config.limits.maxMessageBytes,
+        maxDepth: config.limits.maxDepth,
+        hookTimeoutMs: config.limits.hookTimeoutMs,
+      }),
+    );
   };
 
   let inFlight = 0;
+  let pendingChars = 0;
   const executed = new Set<string>();
   const onMessage = async (wire: string): Promise<string> => {
     options.tap?.(wire);
@@ -232,10 +275,14 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     try {
       const call = await open(wire);
       if (call === "ticket") {
-        ticket = randomHex(16);
-        return JSON.stringify({ ticket });
+        ticket = { ticket: randomHex(16), host: `d${randomHex(12)}`, secret: randomHex(16) };
+        return JSON.stringify(ticket);
       }
       if (call === "alive") return JSON.stringify({ ok: true });
+      if (call === "stale") {
+        // Sealed for a document that has since been replaced: it did not run; the relay sends it again.
+        return JSON.stringify({ ok: false, stale: true, error: "sealed for a replaced isolation document" });
+      }
       cmd = call.cmd;
       const table = call.cmd.startsWith(BUILTIN_PREFIX) ? builtins : commands;
       // A call runs once: the page's bridge hands calls a replaced isolation document never answered to
@@ -244,20 +291,29 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
         return JSON.stringify({ nonce: call.nonce, duplicate: true, ok: false, error: "already run" });
       }
       executed.add(call.nonce);
-      if (executed.size > 65_536) executed.delete(executed.values().next().value!);
+      if (executed.size > EXECUTED_SIZE) executed.delete(executed.values().next().value!);
       // A page may not pile up unbounded work (each call may hold a file or a response in memory).
       if (inFlight >= MAX_CALLS_IN_FLIGHT) {
         answer = {
           nonce: call.nonce,
           ok: false,
-          error: `too many calls in flight (limit ${MAX_CALLS_IN_FLIGHT})`,
+          error: `too many calls in flight (limit ${MAX_CALLS_IN_FLIGHT}; the command did not run)`,
+        };
+      } else if (pendingChars + wire.length > MAX_PENDING_CHARS) {
+        answer = {
+          nonce: call.nonce,
+          ok: false,
+          error:
+            `too much work in flight (${MAX_PENDING_CHARS} characters of arguments; the command did not run)`,
         };
       } else {
         inFlight++;
+        pendingChars += wire.length;
         try {
           answer = await dispatch(table, call.nonce, call.cmd, call.payload, context);
         } finally {
           inFlight--;
+          pendingChars -= wire.length;
         }
       }
     } catch (error) {
@@ -271,26 +327,27 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     return encodeAnswer(answer, cmd);
   };
 
-  /** What a message from the relay asks for: a ticket, or a call (opened and checked). */
-  /** What a message from the relay asks for: "t" a ticket, "a" + ticket: that document is up (its
-   * runtime proved the link secret), "s" + a sealed call, "p" + a brownfield call. */
-  const open = async (wire: string): Promise<Invocation | "ticket" | "alive"> => {
+  /** What a message from the relay asks for (see WIRE): a ticket, "that document is up", or a call
+   * (opened and checked). */
+  const open = async (wire: string): Promise<Invocation | "ticket" | "alive" | "stale"> => {
     const kind = wire[0];
     if (wire.length > maxWireChars + 1) throw new RejectedMessage(`message too large (${wire.length} bytes)`);
-    if (kind === "a" && wire.length < 64) {
-      documentAlive(wire.slice(1));
+    if (kind === WIRE.alive && wire.length < 256) {
+      const said = parseAlive(wire.slice(1));
+      documentAlive(said?.ticket, said?.after);
       return "alive";
     }
-    if (kind === "t" && wire.length === 1) {
+    if (kind === WIRE.ticket && wire.length === 1) {
       if (!isolation) throw new RejectedMessage("no isolation in the brownfield pattern");
       return "ticket";
     }
-    if (kind === "s") {
+    if (kind === WIRE.sealed) {
       if (!isolation) throw new RejectedMessage("no isolation in the brownfield pattern");
       if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
+      if (retired.includes(sealedFor(wire))) return "stale";
       return await session.open(wire.slice(1), config.limits);
     }
-    if (kind !== "p") throw new RejectedMessage("message is not sealed by the isolation frame");
+    if (kind !== WIRE.plain) throw new RejectedMessage("message is not sealed by the isolation frame");
     // Brownfield: the page's call comes unsealed; it is still unpacked and checked like a sealed one.
     if (isolation) throw new RejectedMessage("message is not sealed by the isolation frame");
     let bytes: Uint8Array;
@@ -302,15 +359,16 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     return validateInvocation(unpackMessage(bytes, config.limits));
   };
 
-  const bridge: BridgeConfig = {
+  const relay: RelayConfig = {
     appOrigin: APP_ORIGIN,
-    linkSecret,
+    isolated: isolation,
     maxWireChars,
-    window: label,
-    isolationUrl: isolation ? ISOLATION_URL : null,
     hookTimeoutMs: config.limits.hookTimeoutMs,
     readyTimeoutMs: config.limits.readyTimeoutMs,
+    coreHandler: CORE_HANDLER,
   };
+  const devtools = options.devtools ?? config.devtools;
+  if (!devtools) closeInspectorServer();
   webview = new Webview({
     title: config.app.title,
     width: config.app.width,
@@ -321,16 +379,17 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       isolation: serveIsolation,
     },
     userScripts: [
-      { source: relayScript(bridge), world: BRIDGE_WORLD },
-      { source: ipcScript(bridge) },
+      { source: relayScript(relay), world: BRIDGE_WORLD },
+      { source: pageScript({ appOrigin: APP_ORIGIN, window: label }) },
     ],
     messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage },
-    devtools: options.devtools ?? config.devtools,
+    devtools,
     console: options.console ?? false,
     onPageCommitted: () => {
       // A new document: its listeners are new, and nothing meant for the old page may reach it.
       events.reset();
       outbox.length = 0;
+      outboxBytes = 0;
     },
   });
   const view = webview;
@@ -364,4 +423,42 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     reload: () => view.reload(),
     close: () => view.close(),
   };
+}
+
+/** The session id an envelope names (the iframe writes `{"v":1,"sid":"…",…}`), or "" — read without
+ * parsing: it decides only whether a refusal may say "stale". */
+function sealedFor(wire: string): string {
+  const at = wire.indexOf('"sid":"');
+  return at > 0 && at < 16 ? wire.slice(at + 7, at + 39) : "";
+}
+
+function parseAlive(text: string): { ticket?: unknown; after?: unknown } | null {
+  try {
+    const said = JSON.parse(text);
+    return said !== null && typeof said === "object" ? said : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Compares a presented secret with the expected one in time that does not depend on where they differ. */
+function sameSecret(presented: string | null, expected: string): boolean {
+  if (presented === null || presented.length !== expected.length) return false;
+  let difference = 0;
+  for (let i = 0; i < expected.length; i++) difference |= presented.charCodeAt(i) ^ expected.charCodeAt(i);
+  return difference === 0;
+}
+
+/** WebKit opens a remote Web Inspector for whichever of these is set; only dev builds may have one. */
+function closeInspectorServer(): void {
+  for (const name of ["WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER"]) {
+    try {
+      Deno.env.delete(name);
+    } catch (error) {
+      // WebKit reads the environment itself: if Deno may not clear it, the inspector could open.
+      throw new ConfigError(
+        `cannot clear ${name} before WebKit starts (${(error as Error).message}): run with --allow-env`,
+      );
+    }
+  }
 }

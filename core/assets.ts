@@ -1,6 +1,6 @@
 // Serving the app's frontend files through the app:// scheme, confined to the frontend folder.
 import { extname, join, resolve, sep } from "node:path";
-import { base64ToBytes } from "../isolation/seal.ts";
+import { base64ToBytes } from "../protocol/seal.ts";
 
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

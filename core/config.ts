@@ -9,7 +9,8 @@ export class ConfigError extends Error {
 }
 
 /** The frontend's origin: what the app's pages are served as, and the Origin the core's fetch sends. */
-export const APP_ORIGIN = "app://localhost";
+export { APP_ORIGIN } from "../protocol/messages.ts";
+import { APP_ORIGIN } from "../protocol/messages.ts";
 
 export type Pattern = { use: "isolation"; dir: string } | { use: "brownfield" };
 

@@ -1,8 +1,8 @@
 // Opening a sealed message: the only way anything a page sends can reach a command.
 // Order matters: cheap shape checks first (hostile input is mostly junk), then the session and replay
 // checks, then AES-GCM authentication, and only then is the replay number spent and the content trusted.
-import { base64ToBytes, envelopeAad } from "../isolation/seal.ts";
-import { unpackMessage as unpackBytes } from "../isolation/wire.ts";
+import { base64ToBytes, envelopeAad } from "../protocol/seal.ts";
+import { unpackMessage as unpackBytes } from "../protocol/wire.ts";
 import type { ReplayWindow } from "./replay.ts";
 
 /** A message refused by the core; the message says why and goes back to the caller. */

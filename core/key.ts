@@ -1,6 +1,6 @@
 // Session keys. A key is made by the core from the OS CSPRNG, handed raw exactly once (into the isolation
 // document it is served with), and kept by the core only as a non-extractable CryptoKey (decrypt for calls, encrypt for events).
-import { bytesToBase64 } from "../isolation/seal.ts";
+import { bytesToBase64 } from "../protocol/seal.ts";
 
 export interface SessionKey {
   /** Session id: names the key on the wire so the core can tell a stale session from a forged one. */

@@ -1,6 +1,6 @@
 // Routing an opened message to the app's command handler, and turning every outcome into an answer the
 // caller's promise can settle with.
-import { bytesToBase64 } from "../isolation/seal.ts";
+import { bytesToBase64 } from "../protocol/seal.ts";
 import type { Channel } from "./events.ts";
 import { type Infer, type Schema, t, ValidationError } from "./schema.ts";
 

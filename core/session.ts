@@ -1,6 +1,5 @@
 // One isolation session: the key of one isolation document load, and its replay window.
-import { sealEvent } from "../isolation/seal.ts";
-import { packMessage } from "../isolation/wire.ts";
+import { sealEvent } from "../protocol/seal.ts";
 import { type Invocation, type Limits, openEnvelope } from "./envelope.ts";
 import { createSessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
@@ -34,8 +33,9 @@ export class IsolationSession {
     return opened;
   }
 
-  /** A message down to this session's iframe (an event, a channel message), for it to open and pass on. */
-  sealDown(message: Record<string, unknown>): Promise<string> {
-    return sealEvent(this.key, this.window, this.sid, ++this.#eventSeq, packMessage(message));
+  /** A message down to this session's iframe (an event, a channel message, packed by packMessage), for
+   * it to open and pass on. */
+  sealDown(packed: Uint8Array<ArrayBuffer>, iv?: Uint8Array<ArrayBuffer>): Promise<string> {
+    return sealEvent(this.key, this.window, this.sid, ++this.#eventSeq, packed, iv);
   }
 }

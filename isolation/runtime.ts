@@ -1,230 +1,235 @@
-// The isolation runtime: the first script of the sandboxed iframe document, ahead of the developer's
-// isolation app. It holds the session key, runs every call from the main frame through
-// window.__TAURI_ISOLATION_HOOK__, and seals what the hook returns for the core.
-import { sealSource } from "./seal.ts";
-import { wireSource } from "./wire.ts";
+// The isolation runtime: the first script of the keyed isolation document, ahead of the developer's
+// isolation app (bundled by build/bridge_bundle.ts into frontend/scripts.gen.ts). It holds the session
+// key, runs every call the relay sends through window.__TAURI_ISOLATION_HOOK__, and seals what the hook
+// returns for the core. It talks to the relay alone: the relay's messages carry this document's secret
+// (page scripts can post to the frame too), and its own go to the parent, whose relay knows this
+// document by its origin.
+import type { RuntimeConfig } from "../protocol/messages.ts";
+import { packMessage, tooDeep, unpackMessage } from "../protocol/wire.ts";
+import { base64ToBytes, openEvent, sealEnvelope } from "../protocol/seal.ts";
+import {
+  ArrayPrototype,
+  defineProperty,
+  getPrototypeOf,
+  importAesKey,
+  isView,
+  objectKeys,
+  ObjectPrototype,
+  own,
+  promiseResolve,
+  promiseThen,
+  SafeError,
+  SafePromise,
+  SafeString,
+  stringStartsWith,
+  typedArrayByteLength,
+} from "../protocol/primordials.ts";
+import {
+  addListener,
+  cancel,
+  doc,
+  isTrusted,
+  later,
+  messageData,
+  messageOrigin,
+  messageSource,
+  postToWindow,
+  removeElement,
+  win,
+} from "../frontend/dom.ts";
 
-export interface RuntimeConfig {
-  /** Raw AES-256 key, base64; imported non-extractable, then dropped from this script's memory. */
-  key: string;
-  sid: string;
-  /** The (already spent) ticket this document was served for: tells the relay which load is this one. */
-  ticket: string;
-  /** Proves to the page's bridge that this is the isolation runtime (see BridgeConfig.linkSecret). */
-  linkSecret: string;
-  window: string;
-  /** The only origin allowed to send calls and receive sealed messages: the app's main frame. */
-  appOrigin: string;
-  maxMessageBytes: number;
-  maxDepth: number;
-  hookTimeoutMs: number;
-}
+declare const AIRLOCK_CONFIG: RuntimeConfig;
 
-/** The iframe's view of the browser; Deno's type library has no DOM. */
-interface IsolationGlobals {
-  parent: { postMessage(data: unknown, targetOrigin: string, transfer?: MessagePort[]): void };
-  document: {
-    readyState: string;
-    currentScript: { remove(): void } | null;
-    addEventListener(type: string, listener: () => void, options?: { once: boolean }): void;
-  };
-  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
-  __TAURI_ISOLATION_HOOK__?: (message: unknown, context: { window: string }) => unknown;
-}
+type Hook = (message: unknown, context: { window: string }) => unknown;
 
-// Provided next to runtimeMain in the iframe document (see runtimeScript).
-declare function base64ToBytes(text: string): Uint8Array<ArrayBuffer>;
-declare function sealEnvelope(
-  key: CryptoKey,
-  window: string,
-  sid: string,
-  seq: number,
-  plaintext: Uint8Array<ArrayBuffer>,
-): Promise<string>;
-declare function openEvent(
-  key: CryptoKey,
-  window: string,
-  sid: string,
-  lastSeq: number,
-  wire: string,
-): Promise<{ seq: number; plaintext: Uint8Array<ArrayBuffer> }>;
-declare function tooDeep(value: unknown, max: number): boolean;
-declare function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer>;
-declare function unpackMessage(bytes: Uint8Array, maxDepth: number): unknown;
-
-/** Runs inside the iframe. Self-contained: it is shipped as source text. */
-function runtimeMain(config: RuntimeConfig): void {
-  const page = globalThis as unknown as IsolationGlobals;
-  const { parent, document } = page;
-  const { sid, window: windowLabel, appOrigin, maxMessageBytes, maxDepth, hookTimeoutMs } = config;
-  class HookTimeout extends Error {}
-  // Sealed envelopes go to the parent window, where the relay takes them; everything meant for the page's
-  // bridge goes over a private port, offered once with the link secret (the relay keeps page scripts
-  // from seeing either).
-  const link = new MessageChannel();
-  const toPage = link.port1;
-  parent.postMessage({ airlock: "hello", secret: config.linkSecret, ticket: config.ticket }, appOrigin, [
-    link.port2,
-  ]);
-  const post = (data: unknown) => parent.postMessage(data, appOrigin);
-  // The isolation app's hook, set through the accessor defined below.
-  let hook: unknown;
-  document.currentScript?.remove(); // the key and secret literals leave the DOM with this script
-  config.linkSecret = "";
-  // Encrypt for calls up to the core, decrypt for events down from it.
-  const key = crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, [
-    "encrypt",
-    "decrypt",
-  ]);
+function startRuntime(config: RuntimeConfig): void {
+  const { sid, secret, window: windowLabel, appOrigin, maxMessageBytes, maxDepth, hookTimeoutMs } = config;
+  const parent = win.parent;
+  // Only as the relay's own frame, a child of the app's top window: anywhere else, stay silent.
+  if (parent === win || parent !== win.top) return;
+  const post = (data: unknown) => postToWindow(parent, data, appOrigin);
+  const script = doc.currentScript;
+  if (script) removeElement(script); // the key and secret literals leave the DOM with this script
+  const key = importAesKey(base64ToBytes(config.key));
   config.key = "";
+  config.secret = "";
+  let hook: unknown;
   let seq = 0;
   // Envelopes leave in sequence order even when encryptions finish out of order, so the core's replay
   // window sees an orderly stream however many calls are in flight.
-  let posted: Promise<unknown> = Promise.resolve();
+  let posted: Promise<unknown> = promiseResolve();
   // Events from the core are opened one at a time, in order: each must carry a higher number than the last.
   let lastEventSeq = 0;
-  let opening: Promise<unknown> = Promise.resolve();
+  let opening: Promise<unknown> = promiseResolve();
 
-  const deliverEvent = (wire: string) => {
-    opening = opening.then(async () => {
-      try {
-        const opened = await openEvent(await key, windowLabel, sid, lastEventSeq, wire);
-        lastEventSeq = opened.seq;
-        const message = unpackMessage(opened.plaintext, maxDepth) as Record<string, unknown>;
-        toPage.postMessage({ ...message, airlock: "event" });
-      } catch {
-        // Not from the core (forged, replayed or stale): nothing to deliver, and nothing to tell.
-      }
-    });
-  };
+  post({ airlock: "hello" });
 
-  const checkHookOutput = (out: unknown): { cmd: string; payload: unknown; options: unknown } => {
-    if (out === null || out === undefined) throw new Error("the isolation hook returned nothing");
-    if (typeof out !== "object") {
-      throw new Error(`the isolation hook returned a ${typeof out}, not a message`);
-    }
-    const message = out as { cmd?: unknown; payload?: unknown; options?: unknown };
-    if (typeof message.cmd !== "string" || message.cmd === "") {
-      throw new Error("the isolation hook returned a message without a command name (cmd)");
-    }
-    const checked = { cmd: message.cmd, payload: message.payload ?? null, options: message.options ?? null };
-    if (tooDeep(checked, maxDepth)) throw new Error(`the call nests deeper than ${maxDepth} levels`);
-    return checked;
-  };
-
-  // The core's events, relayed by the parent window (sealed: anyone may post them, only the core can make one).
-  page.addEventListener("message", (event: MessageEvent) => {
-    if (!event.isTrusted || event.source !== (parent as unknown) || event.origin !== appOrigin) return;
-    const data = event.data as { airlock?: unknown; envelope?: unknown } | null;
-    if (data?.airlock === "event" && typeof data.envelope === "string") deliverEvent(data.envelope);
+  // The isolation app's load errors (a throw at top level, a syntax error) go to the relay at once, with
+  // the app's own file and line: calls waiting for this document fail with them instead of timing out.
+  addListener(win, "error", (event) => {
+    if (announced) return;
+    const error = event as ErrorEvent;
+    const where = error.filename ? ` (${error.filename}:${error.lineno}:${error.colno})` : "";
+    post({ airlock: "load-error", error: `${SafeString(error.message)}${where}` });
   });
 
-  // Calls, from the page's bridge only (nothing else holds the other end of this port).
-  toPage.onmessage = async (event: MessageEvent) => {
-    const data = event.data as { id?: unknown; nonce?: unknown; message?: unknown } | null;
-    if (!data || typeof data.id !== "string" || typeof data.nonce !== "string") return;
-    const { id, nonce } = data;
-    try {
-      if (typeof hook !== "function") {
-        throw new Error("the isolation app defines no window.__TAURI_ISOLATION_HOOK__ function");
-      }
-      let out: unknown;
-      try {
-        // The hook sees the call as the core will: JSON values and bytes (a String or Date object that
-        // passed a structured clone would otherwise look different to the hook than to the command).
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const hung = new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new HookTimeout(`the isolation hook did not answer within ${hookTimeoutMs} ms`)),
-            hookTimeoutMs,
-          );
-        });
-        try {
-          out = await Promise.race([hook(asSent(data.message), { window: windowLabel }), hung]);
-        } finally {
-          clearTimeout(timer);
-        }
-      } catch (error) {
-        if (error instanceof HookTimeout) throw error;
-        throw new Error(`isolation hook refused the call: ${(error as Error)?.message ?? String(error)}`);
-      }
+  addListener(win, "message", (event) => {
+    if (!isTrusted(event) || messageSource(event) !== parent || messageOrigin(event) !== appOrigin) return;
+    const data = messageData(event);
+    if (own(data, "secret") !== secret) return; // posted by a page script, not by the relay
+    const type = own(data, "airlock");
+    if (type === "call") return call(data);
+    if (type === "event") return deliverEvent(own(data, "envelope"));
+    if (type === "ping") return post({ airlock: "pong", ping: own(data, "ping") });
+  });
+
+  function deliverEvent(wire: unknown) {
+    if (typeof wire !== "string") return;
+    const open = () =>
+      promiseThen(
+        key,
+        (cryptoKey) =>
+          promiseThen(openEvent(cryptoKey, windowLabel, sid, lastEventSeq, wire), (opened) => {
+            lastEventSeq = opened.seq;
+            post({ airlock: "event", message: unpackMessage(opened.plaintext, maxDepth) });
+          }),
+      );
+    // Not from the core (forged, replayed or stale): nothing to deliver, nothing to tell, and the next
+    // event is opened all the same.
+    opening = promiseThen(promiseThen(opening, open), null, () => {});
+  }
+
+  function call(data: unknown) {
+    const copy = own(data, "copy"), nonce = own(data, "nonce");
+    if (typeof copy !== "string" || typeof nonce !== "string") return;
+    const refuse = (error: unknown) => post({ airlock: "refused", copy, error: describe(error) });
+    const sealed = promiseThen(runHook(own(data, "message")), (out) => {
       const { cmd, payload, options } = checkHookOutput(out);
       let plaintext: Uint8Array<ArrayBuffer>;
       try {
         // The nonce stays out of the hook's sight: it is the call's secret id, echoed by the core.
-        const kind = cmd.startsWith("plugin:event|") ? "event" : "invoke";
+        const kind = stringStartsWith(cmd, "plugin:event|") ? "event" : "invoke";
         plaintext = packMessage({ kind, nonce, cmd, payload, options });
       } catch (error) {
-        throw new Error(`the call's arguments cannot be serialised: ${(error as Error).message}`);
+        throw new SafeError(`the call's arguments cannot be serialised: ${describe(error)}`);
       }
-      if (plaintext.byteLength > maxMessageBytes) {
-        throw new Error(`the call is too large (${plaintext.byteLength} bytes, limit ${maxMessageBytes})`);
+      const size = typedArrayByteLength(plaintext);
+      if (size > maxMessageBytes) {
+        throw new SafeError(`the call is too large (${size} bytes, limit ${maxMessageBytes})`);
       }
-      // Number and queue in the same tick, so queue order is sequence order.
-      const envelope = sealEnvelope(await key, windowLabel, sid, ++seq, plaintext);
-      posted = posted.then(() => envelope).then(
-        // The nonce rides along for the relay (page scripts never see this message): should the core
-        // refuse the envelope, the relay's refusal carries it, so the page's bridge can trust that too.
-        (sealed) => post({ airlock: "sealed", id, nonce, envelope: sealed }),
-        (error) =>
-          toPage.postMessage({
-            airlock: "refused",
-            id,
-            error: `sealing failed: ${(error as Error).message}`,
-          }),
+      // Number and queue in the same turn, so queue order is sequence order.
+      const number = ++seq;
+      const envelope = promiseThen(
+        key,
+        (cryptoKey) => sealEnvelope(cryptoKey, windowLabel, sid, number, plaintext),
       );
-    } catch (error) {
-      toPage.postMessage({ airlock: "refused", id, error: (error as Error)?.message ?? String(error) });
+      posted = promiseThen(
+        promiseThen(posted, () => envelope),
+        (sealed) => post({ airlock: "sealed", copy, envelope: sealed }),
+        (error) => refuse(`sealing failed: ${describe(error)}`),
+      );
+    });
+    promiseThen(sealed, null, refuse); // the hook's refusal, or what is wrong with what it returned
+  }
+
+  /** The hook's verdict on one call, or a rejection saying why there is none. */
+  function runHook(message: unknown): Promise<unknown> {
+    return new SafePromise((resolve, reject) => {
+      if (typeof hook !== "function") {
+        return reject(new SafeError("the isolation app defines no window.__TAURI_ISOLATION_HOOK__ function"));
+      }
+      const timer = later(
+        () => reject(new SafeError(`the isolation hook did not answer within ${hookTimeoutMs} ms`)),
+        hookTimeoutMs,
+      );
+      const refused = (error: unknown) => {
+        cancel(timer);
+        reject(new SafeError(`isolation hook refused the call: ${describe(error)}`));
+      };
+      try {
+        // The hook sees the call as the core will: JSON values and bytes.
+        const verdict = (hook as Hook)(asSent(message), { window: windowLabel });
+        promiseThen(promiseResolve(verdict), (out) => {
+          cancel(timer);
+          resolve(out);
+        }, refused);
+      } catch (error) {
+        refused(error);
+      }
+    });
+  }
+
+  const checkHookOutput = (out: unknown): { cmd: string; payload: unknown; options: unknown } => {
+    if (out === null || out === undefined) throw new SafeError("the isolation hook returned nothing");
+    if (typeof out !== "object") {
+      throw new SafeError(`the isolation hook returned a ${typeof out}, not a message`);
     }
+    const cmd = own(out, "cmd");
+    if (typeof cmd !== "string" || cmd === "") {
+      throw new SafeError("the isolation hook returned a message without a command name (cmd)");
+    }
+    const checked = { cmd, payload: own(out, "payload") ?? null, options: own(out, "options") ?? null };
+    if (tooDeep(checked, maxDepth)) throw new SafeError(`the call nests deeper than ${maxDepth} levels`);
+    return checked;
   };
 
-  /** The message as JSON and bytes, the way it will be packed: plain objects and arrays pass untouched. */
+  /** The message as JSON and bytes, the way it will be packed: plain objects and arrays pass untouched
+   * (a String or Date object that passed a structured clone would look different to the hook than to
+   * the command). */
   const asSent = (message: unknown): unknown => {
     const plainOnly = (item: unknown, depth: number): boolean => {
-      if (item === null || typeof item !== "object" || depth > maxDepth) return true;
-      if (item instanceof Uint8Array) return true;
-      const proto = Object.getPrototypeOf(item);
-      if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
-      for (const key in item) {
-        if (Object.hasOwn(item, key) && !plainOnly((item as Record<string, unknown>)[key], depth + 1)) {
-          return false;
-        }
+      if (item === null || typeof item !== "object" || depth > maxDepth || isView(item)) return true;
+      const proto = getPrototypeOf(item);
+      if (proto !== ObjectPrototype && proto !== ArrayPrototype && proto !== null) return false;
+      const keys = objectKeys(item);
+      for (let i = 0; i < keys.length; i++) {
+        if (!plainOnly((item as Record<string, unknown>)[keys[i]], depth + 1)) return false;
       }
       return true;
     };
     if (plainOnly(message, 0)) return message;
     try {
-      return (unpackMessage(packMessage({ message }), maxDepth + 1) as { message: unknown }).message;
+      return own(unpackMessage(packMessage({ message }), maxDepth + 1), "message");
     } catch {
       return message; // the hook sees it as it is; packing will say what is wrong with it
     }
   };
 
   // Ready once the key is imported, the isolation app's scripts have all run, and the hook is a function
-  // (an app may define it late, say after its own setup): calls wait in the main frame until then.
-  let loaded = document.readyState !== "loading";
+  // (an app may define it late, say after its own setup): calls wait in the relay until then.
+  let loaded = doc.readyState !== "loading";
   let announced = false;
   const announce = () => {
     if (announced || !loaded || typeof hook !== "function") return;
     announced = true;
-    key.then(() => toPage.postMessage({ airlock: "ready" }));
+    promiseThen(
+      key,
+      () => post({ airlock: "ready" }),
+      (error) => post({ airlock: "load-error", error: describe(error) }),
+    );
   };
-  Object.defineProperty(page, "__TAURI_ISOLATION_HOOK__", {
+  defineProperty(win, "__TAURI_ISOLATION_HOOK__", {
+    __proto__: null,
     get: () => hook,
-    set: (value) => {
+    set: (value: unknown) => {
       hook = value;
       announce();
     },
-  });
-  document.addEventListener("DOMContentLoaded", () => {
+  } as PropertyDescriptor);
+  addListener(doc, "DOMContentLoaded", () => {
     loaded = true;
     announce();
-  }, { once: true });
+  });
 }
 
-/** The runtime as the inline script text for one iframe document. */
-export function runtimeScript(config: RuntimeConfig): string {
-  // Escaping '<' keeps a window label from closing the inline <script> early.
-  const literal = JSON.stringify(config).replaceAll("<", "\\u003c");
-  return `"use strict";(() => {\n${sealSource()}\n${wireSource()}\n${runtimeMain}\nruntimeMain(${literal});\n})();`;
+function describe(error: unknown): string {
+  const message = own(error, "message");
+  if (typeof message === "string") return message;
+  if (error !== null && typeof error === "object") {
+    const inherited = (error as { message?: unknown }).message;
+    if (typeof inherited === "string") return inherited;
+  }
+  return SafeString(error);
 }
+
+startRuntime(AIRLOCK_CONFIG);

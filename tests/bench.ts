@@ -14,7 +14,7 @@
 // from separate host processes (tests/bench/host.ts), read through /proc.
 import { fileURLToPath } from "node:url";
 import { type AppHandle, launch } from "../mod.ts";
-import { packMessage } from "../isolation/wire.ts";
+import { packMessage } from "../protocol/wire.ts";
 import { makeApp } from "./fixture.ts";
 import { makePayload, payloadBytes, payloadCount, type PayloadKind } from "./bench/payload.ts";
 import { byName, cpuClock, loadAverage, machineFacts, otherLoad, snapshot } from "./bench/proc.ts";

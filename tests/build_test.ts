@@ -14,7 +14,7 @@ import {
 } from "../build/isolation.ts";
 import { tags } from "../build/html.ts";
 import { sessionDocument } from "../isolation/document.ts";
-import { runtimeScript } from "../isolation/runtime.ts";
+import { runtimeScript } from "../frontend/bridge.ts";
 
 const HOOK = `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`;
 
@@ -1175,8 +1175,7 @@ Deno.test("sessionDocument: the CSP lists the runtime's and the app's script has
     const session = {
       key: "AAAA",
       sid: "s",
-      ticket: "t",
-      linkSecret: "l",
+      secret: "l",
       window: "main",
       appOrigin: "app://localhost",
       maxMessageBytes: 1024,
@@ -1190,7 +1189,7 @@ Deno.test("sessionDocument: the CSP lists the runtime's and the app's script has
       document.headers["Content-Security-Policy"],
       `default-src 'none'; script-src ${[runtimeHash, ...built.scriptHashes].join(" ")}; ` +
         `style-src ${built.styleHashes[0]}; base-uri 'none'; form-action 'none'; ` +
-        "sandbox allow-scripts; frame-ancestors app://localhost",
+        "sandbox allow-scripts allow-same-origin; frame-ancestors app://localhost",
     );
     assert.doesNotMatch(document.headers["Content-Security-Policy"], /unsafe/);
   });

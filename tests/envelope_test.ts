@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { createSessionKey } from "../core/key.ts";
 import { type OpenContext, openEnvelope, RejectedMessage } from "../core/envelope.ts";
 import { ReplayWindow } from "../core/replay.ts";
-import { base64ToBytes, bytesToBase64, sealEnvelope } from "../isolation/seal.ts";
-import { packMessage } from "../isolation/wire.ts";
+import { base64ToBytes, bytesToBase64, sealEnvelope } from "../protocol/seal.ts";
+import { packMessage } from "../protocol/wire.ts";
 
 async function session() {
   const key = await createSessionKey();

@@ -34,8 +34,14 @@ import {
 import { createSessionKey } from "../core/key.ts";
 import { ReplayWindow } from "../core/replay.ts";
 import { IsolationSession } from "../core/session.ts";
-import { base64ToBytes, bytesToBase64, eventAad, sealEnvelope, sealEvent } from "../isolation/seal.ts";
-import { packMessage } from "../isolation/wire.ts";
+import {
+  base64ToBytes,
+  bytesToBase64,
+  eventAad,
+  sealEnvelope as sealEnvelopeWith,
+  sealEvent as sealEventWith,
+} from "../protocol/seal.ts";
+import { packMessage } from "../protocol/wire.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // Seeded randomness
@@ -129,6 +135,24 @@ export class Rng {
   }
 }
 
+// The protocol takes its randomness at start (protocol/primordials.ts): the IVs come from the seeded
+// crypto.getRandomValues here instead, so a seed reproduces every ciphertext.
+const seededIv = () => crypto.getRandomValues(new Uint8Array(12));
+const sealEnvelope = (
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  seq: number,
+  plaintext: Uint8Array<ArrayBuffer>,
+) => sealEnvelopeWith(key, window, sid, seq, plaintext, seededIv());
+const sealEvent = (
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  seq: number,
+  plaintext: Uint8Array<ArrayBuffer>,
+) => sealEventWith(key, window, sid, seq, plaintext, seededIv());
+
 /** Runs body with crypto.getRandomValues drawing from rng, so keys, session ids and IVs are reproducible. */
 async function withSeededRandom<T>(rng: Rng, body: () => Promise<T>): Promise<T> {
   const target = crypto as unknown as Record<string, unknown>;
@@ -150,7 +174,7 @@ async function withSeededRandom<T>(rng: Rng, body: () => Promise<T>): Promise<T>
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// What the core may say when it refuses something (core/envelope.ts, isolation/wire.ts, core/replay.ts)
+// What the core may say when it refuses something (core/envelope.ts, protocol/wire.ts, core/replay.ts)
 
 const AUTH = /^message failed authentication \(tampered, or not sealed with this session's key\)$/;
 const CONTENT_REASONS: RegExp[] = [
@@ -1453,7 +1477,7 @@ async function raceCase(rng: Rng, corpus: Corpus): Promise<Outcome> {
   const deliveries = raceDeliveries(rng, genuine);
   for (let n = rng.range(0, 3); n > 0; n--) {
     const event = { kind: "event", event: "tick", handlers: [rng.int(10)], payload: { n } };
-    deliveries.push({ wire: await session.sealDown(event), seq: null });
+    deliveries.push({ wire: await session.sealDown(packMessage(event), seededIv()), seq: null });
   }
   rng.shuffle(deliveries);
   const results = await Promise.allSettled(deliveries.map((d) => session.open(d.wire, corpus.limits)));

@@ -191,10 +191,10 @@ Deno.test("the main frame cannot read the isolation key: not by fetch, DOM, ifra
     })()`) as Record<string, string>;
     assert.match(probe.fetchDocument, /^failed/);
     assert.match(probe.fetchIndexJs, /^failed/);
-    // The src holds a one-time ticket, already spent by the iframe's own load.
-    assert.match(probe.frameSrc, /^isolation:\/\/localhost\/\?ticket=[0-9a-f]{32}$/);
+    // The src names the blank first document only: the ticket never appears in an attribute.
+    assert.equal(probe.frameSrc, "isolation://localhost/blank");
     assert.match(probe.fetchFrameSrc, /^failed/);
-    assert.equal(probe.frameSandbox, "allow-scripts");
+    assert.equal(probe.frameSandbox, "allow-scripts allow-same-origin");
     assert.equal(probe.frameDocument, "inaccessible");
     assert.equal(probe.frameLocation, "inaccessible");
     // A 256-bit key in base64 is 43 characters and a pad; nothing like it is anywhere the page can look.

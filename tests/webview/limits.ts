@@ -39,7 +39,10 @@ Deno.test("an isolation frame that never becomes ready: queued calls reject afte
     ) as { ok: boolean; error: string }[];
     assert.equal(results.length, 3);
     for (const result of results) {
-      assert.deepEqual(result, { ok: false, error: "the isolation frame was not ready within 400 ms" });
+      assert.deepEqual(result, {
+        ok: false,
+        error: "the isolation frame was not ready within 400 ms (the command did not run)",
+      });
     }
   } finally {
     await app.close();

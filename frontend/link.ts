@@ -1,0 +1,70 @@
+// The private line between the page's bridge (page world) and the relay (the isolated world "airlock"):
+// synchronous CustomEvents on a DOM node that is in no document. DOM nodes are shared by the two worlds,
+// their JS objects are not; a node no page script can reach is a channel no page script can listen to
+// or write on. The relay makes the node; the two scripts meet at document start, before any page
+// script, in whichever order WebKit runs them (it varies): each listens first, then calls out.
+import { own } from "../protocol/primordials.ts";
+import {
+  addListener,
+  appendChild,
+  createElement,
+  customEvent,
+  dispatch,
+  doc,
+  documentElement,
+  eventDetail,
+  eventTarget,
+  removeChild,
+  removeListener,
+} from "./dom.ts";
+
+const LINK = "airlock-link"; // relay → page, on the node, bubbling to the document once
+const ASK = "airlock-link-ask"; // page → relay, on the document: "announce the node again"
+const UP = "airlock-up"; // page → relay
+const DOWN = "airlock-down"; // relay → page
+
+/** The page world's end: `onDown` receives what the relay sends (a structured clone in this world). */
+export function pageEnd(onDown: (detail: unknown) => void): (detail: unknown) => void {
+  let node: EventTarget | null = null;
+  const onLink = (event: Event) => {
+    if (node !== null) return;
+    node = eventTarget(event);
+    removeListener(doc, LINK, onLink, true);
+    addListener(node, DOWN, (down) => onDown(eventDetail(down)));
+    dispatch(node, customEvent(UP, { t: "linked" }));
+  };
+  addListener(doc, LINK, onLink, true);
+  // If the relay ran first it is waiting for this; otherwise it announces itself when it runs.
+  if (node === null) dispatch(doc, customEvent(ASK, null));
+  return (detail) => {
+    if (node !== null) dispatch(node, customEvent(UP, detail));
+  };
+}
+
+/** The relay's end. `onUp` receives what the page's bridge sends; the first "linked" is the bridge's. */
+export function relayEnd(onUp: (detail: unknown) => void): (detail: unknown) => void {
+  const node = createNode();
+  let linked = false;
+  addListener(node, UP, (event) => {
+    const detail = eventDetail(event);
+    if (!linked) {
+      linked = own(detail, "t") === "linked";
+      if (linked) removeListener(doc, ASK, announce, true);
+      return;
+    }
+    onUp(detail);
+  });
+  function announce() {
+    const root = documentElement(doc);
+    if (linked || root === null) return;
+    appendChild(root, node);
+    dispatch(node, customEvent(LINK, null, true));
+    removeChild(root, node);
+  }
+  addListener(doc, ASK, announce, true);
+  announce();
+  return (detail) => void dispatch(node, customEvent(DOWN, detail));
+}
+
+// Any element does; this one never enters the document except for its synchronous announcements.
+const createNode = (): Element => createElement(doc, "airlock-link");

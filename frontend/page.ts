@@ -1,0 +1,222 @@
+// The page's side of the bridge, in the page's own world: `invoke`, callbacks for events and channels.
+// It holds no key and talks to nobody but the relay, over the private line of link.ts; the relay does
+// the rest (isolation frame, core, re-keys, timeouts). Page scripts share this realm, so this module
+// keeps the primordials rule strictly (see protocol/primordials.ts): besides no global and no method
+// call, no `await`/`.then` (both look up `then`/`constructor` on promises), no spread or for-of
+// (iterators), no writes to arrays (a setter on Array.prototype would see them). Honest code's promises
+// are settled from a microtask, never inside the line's event: no page code ever runs while the private
+// node is `window.event`.
+import {
+  apply,
+  ArrayPrototype,
+  defineProperty,
+  getPrototypeOf,
+  hasOwn,
+  isArray,
+  isView,
+  objectKeys,
+  ObjectPrototype,
+  own,
+  ownValue,
+  put,
+  randomHex,
+  record,
+  SafeError,
+  SafePromise,
+  SafeString,
+  SafeTypeError,
+} from "../protocol/primordials.ts";
+import { clone, microtask } from "./dom.ts";
+import { pageEnd } from "./link.ts";
+
+type Settle = (ok: boolean, value: unknown) => void;
+type Callback = { fn: (value: unknown) => void; once: boolean };
+
+export interface PageBridge {
+  /** Tauri's invoke: a promise of the command's answer. */
+  invoke(cmd: unknown, args?: unknown, options?: unknown): Promise<unknown>;
+  /** The same with a callback, for the bridge's own calls: no promise chain a page could hook into. */
+  call(cmd: string, args: unknown, done: Settle, options?: unknown): void;
+  transformCallback(fn: unknown, once?: unknown): number;
+  unregisterCallback(id: number): void;
+}
+
+export function createPageBridge(): PageBridge {
+  const pending = record<{ nonce: string; done: Settle }>();
+  const callbacks = record<Callback>();
+  let nextId = 1;
+  let nextCallback = 1;
+  let closedReason: string | null = null;
+  // What the relay sent, handled in a microtask: see the header.
+  const inbox = record<unknown>();
+  let inboxHead = 0;
+  let inboxTail = 0;
+
+  const send = pageEnd((detail) => {
+    inbox[inboxTail++] = detail;
+    if (inboxTail - inboxHead === 1) microtask(drain);
+  });
+
+  function drain() {
+    while (inboxHead < inboxTail) {
+      const detail = inbox[inboxHead];
+      delete inbox[inboxHead++];
+      receive(detail);
+    }
+  }
+
+  function receive(detail: unknown) {
+    const type = own(detail, "t");
+    if (type === "answer") return answered(detail);
+    if (type === "event") return delivered(detail);
+    if (type === "closed") return closeAll(SafeString(own(detail, "reason")));
+  }
+
+  function answered(detail: unknown) {
+    const id = own(detail, "id");
+    if (typeof id !== "string") return;
+    const call = pending[id];
+    // The line is private; the nonce (which travelled sealed and came back from the core) checks it too.
+    if (!call || own(detail, "nonce") !== call.nonce) return;
+    delete pending[id];
+    const done = call.done;
+    if (own(detail, "ok") === true) done(true, own(detail, "value"));
+    else done(false, own(detail, "error"));
+  }
+
+  function delivered(detail: unknown) {
+    if (own(detail, "kind") === "channel") return runCallback(own(detail, "channel"), own(detail, "message"));
+    const ids = own(detail, "handlers");
+    if (own(detail, "kind") !== "event" || !isArray(ids)) return;
+    const event = own(detail, "event");
+    const payload = own(detail, "payload");
+    for (let i = 0; i < ids.length; i++) {
+      const id = own(ids, SafeString(i));
+      runCallback(id, { event, id, payload });
+    }
+  }
+
+  function closeAll(reason: string) {
+    closedReason = reason;
+    const ids = objectKeys(pending);
+    for (let i = 0; i < ids.length; i++) {
+      const done = pending[ids[i]].done;
+      delete pending[ids[i]];
+      done(false, reason);
+    }
+  }
+
+  function runCallback(id: unknown, value: unknown) {
+    if (typeof id !== "number") return;
+    const callback = callbacks[id];
+    if (!callback) return;
+    if (callback.once) delete callbacks[id];
+    const fn = callback.fn;
+    try {
+      fn(value);
+    } catch (error) {
+      // Reported like any uncaught error, without stopping the other callbacks.
+      microtask(() => {
+        throw error;
+      });
+    }
+  }
+
+  function call(cmd: string, args: unknown, done: Settle, options: unknown = null) {
+    if (closedReason !== null) return done(false, closedReason);
+    let message: unknown;
+    try {
+      // Tauri's message shape, so isolation apps written for Tauri see what they expect; copied here so
+      // neither a later change by the caller nor an uncloneable value reaches the hook half-made.
+      const payload = toIpc(args, 0);
+      message = clone({ cmd, callback: nextId, error: nextId, payload, options: options ?? null });
+    } catch (error) {
+      return done(false, `invoke ${cmd}: the arguments cannot be sent (${describe(error)})`);
+    }
+    const id = SafeString(nextId++);
+    const nonce = randomHex(16);
+    pending[id] = { nonce, done };
+    send({ t: "call", id, nonce, message });
+  }
+
+  function invoke(cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> {
+    return new SafePromise((resolve, reject) => {
+      if (typeof cmd !== "string" || cmd === "" || cmd.length > 256) {
+        return reject(new SafeTypeError("invoke: the command name must be a non-empty string (≤ 256 chars)"));
+      }
+      if (args === null || (typeof args !== "object" && !isView(args))) {
+        return reject(new SafeTypeError(`invoke ${cmd}: args must be an object, an array or bytes`));
+      }
+      call(cmd, args, (ok, value) => ok ? resolve(value) : reject(new SafeError(SafeString(value))), options);
+    });
+  }
+
+  function transformCallback(fn: unknown, once: unknown = false): number {
+    if (typeof fn !== "function") {
+      throw new SafeTypeError("transformCallback: the callback must be a function");
+    }
+    const id = nextCallback++;
+    callbacks[id] = { fn: fn as (value: unknown) => void, once: once === true };
+    return id;
+  }
+
+  return {
+    invoke,
+    call,
+    transformCallback,
+    unregisterCallback: (id) => void delete callbacks[id],
+  };
+}
+
+/** An error's message, read without asking the error anything a page could have redefined. */
+function describe(error: unknown): string {
+  const message = error !== null && typeof error === "object" ? ownValue(error, "message") : error;
+  return typeof message === "string" ? message : "not cloneable";
+}
+
+/**
+ * Tauri's serialisation hook: an argument with a __TAURI_TO_IPC_KEY__ method (a Channel) travels as what
+ * that method returns. Looked up on the value and its prototypes, but never on Object.prototype or
+ * Array.prototype: a function a page plants there would otherwise run on every honest call's arguments.
+ * Objects are copied only where something changed, by definition (no setter sees the copy).
+ */
+function toIpc(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== "object" || depth > 64 || isView(value)) return value;
+  const custom = serialiser(value);
+  if (custom) return apply(custom, value, []);
+  const keys = objectKeys(value);
+  let copy: object | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const item = (value as Record<string, unknown>)[keys[i]];
+    const next = toIpc(item, depth + 1);
+    if (next === item) continue;
+    if (copy === null) {
+      copy = isArray(value) ? [] : {};
+      for (let j = 0; j < keys.length; j++) put(copy, keys[j], (value as Record<string, unknown>)[keys[j]]);
+    }
+    put(copy, keys[i], next);
+  }
+  return copy ?? value;
+}
+
+function serialiser(value: object): ((this: unknown) => unknown) | null {
+  let at: object | null = value;
+  for (let hops = 0; at !== null && hops < 32; hops++) {
+    if (at === ObjectPrototype || at === ArrayPrototype) return null;
+    if (hasOwn(at, "__TAURI_TO_IPC_KEY__")) {
+      const fn = ownValue(at, "__TAURI_TO_IPC_KEY__");
+      return typeof fn === "function" ? fn as (this: unknown) => unknown : null;
+    }
+    at = getPrototypeOf(at);
+  }
+  return null;
+}
+
+/** Defines a global the page cannot change or delete. */
+export function defineGlobal(target: object, name: string, value: unknown): void {
+  defineProperty(
+    target,
+    name,
+    { __proto__: null, value, enumerable: true, configurable: false, writable: false } as PropertyDescriptor,
+  );
+}

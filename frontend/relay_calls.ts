@@ -1,0 +1,175 @@
+// The relay's book of calls in flight (isolation pattern): where each one is, so that a re-key — the
+// isolation frame reloaded, re-navigated or removed while calls are on their way — loses none and never
+// lies. A call is in one place at a time:
+//   queued   waiting for a ready isolation runtime (rejected after readyTimeoutMs: it did not run);
+//   runtime  sent to the current runtime as one numbered copy; if that runtime goes, the copy is
+//            abandoned (a sealed envelope that still comes back for it is dropped, never forwarded) and
+//            the call is queued again;
+//   core     its envelope is at the core, which either ran it (the real answer settles the call) or
+//            refused it unopened — then it did not run: sealed for a session that has since been
+//            replaced ("stale") sends it again, anything else rejects it saying it did not run.
+// So a rejection the page sees always means the command did not run, and a command runs at most once.
+import { jsonParse, objectKeys, own, promiseThen, record, SafeString } from "../protocol/primordials.ts";
+import { cancel, later } from "./dom.ts";
+
+/** A call whose envelope the core refused as stale is sent again at most this many times. */
+const MAX_SENDS = 5;
+
+interface Call {
+  id: string;
+  nonce: string;
+  message: unknown;
+  place: "queued" | "runtime" | "core";
+  copy: string;
+  sends: number;
+  timer: number | undefined;
+}
+
+export interface CallsDeps {
+  /** An answer for the page's bridge. */
+  settle(id: string, nonce: string, ok: boolean, value: unknown): void;
+  /** Posts a copy to the ready runtime; false when there is none. */
+  toRuntime(copy: string, nonce: string, message: unknown): boolean;
+  /** Forwards an envelope to the core; resolves to the core's answer, parsed (bytes restored). */
+  toCore(envelope: string): Promise<Record<string, unknown>>;
+  readyTimeoutMs: number;
+  hookTimeoutMs: number;
+}
+
+export interface Calls {
+  add(id: string, nonce: string, message: unknown): void;
+  /** A runtime said it is ready: queued calls go to it. */
+  ready(): void;
+  /** The runtime is gone: copies it held are abandoned, their calls queued again. */
+  gone(): void;
+  sealed(copy: string, envelope: string): void;
+  refused(copy: string, error: string): void;
+  /** Rejects every call not at the core (they did not run) with this reason. */
+  failWaiting(reason: string): void;
+  /** Rejects every call, wherever it is (the bridge is closing). */
+  failAll(reason: string): void;
+}
+
+export function createCalls(deps: CallsDeps): Calls {
+  const calls = record<Call>();
+  const byCopy = record<string>();
+  let nextCopy = 1;
+  let runtimeReady = false;
+  let failure: string | null = null;
+
+  const finish = (call: Call, ok: boolean, value: unknown) => {
+    if (calls[call.id] !== call) return;
+    delete calls[call.id];
+    delete byCopy[call.copy];
+    cancel(call.timer);
+    const settle = deps.settle;
+    settle(call.id, call.nonce, ok, value);
+  };
+  const didNotRun = (call: Call, reason: string) =>
+    finish(call, false, `${reason} (the command did not run)`);
+
+  const wait = (call: Call) => {
+    delete byCopy[call.copy];
+    call.place = "queued";
+    call.copy = "";
+    cancel(call.timer);
+    if (failure !== null) return didNotRun(call, failure);
+    call.timer = later(
+      () => didNotRun(call, `the isolation frame was not ready within ${deps.readyTimeoutMs} ms`),
+      deps.readyTimeoutMs,
+    );
+    if (runtimeReady) send(call);
+  };
+
+  const send = (call: Call) => {
+    const copy = `c${nextCopy++}`;
+    const toRuntime = deps.toRuntime;
+    if (!toRuntime(copy, call.nonce, call.message)) return;
+    cancel(call.timer);
+    call.place = "runtime";
+    call.copy = copy;
+    call.sends++;
+    byCopy[copy] = call.id;
+    // The runtime answers within the hook's timeout; this is only the backstop for a runtime that died
+    // without the relay noticing.
+    call.timer = later(() => {
+      if (call.place === "runtime" && call.copy === copy) {
+        didNotRun(call, `the isolation runtime did not answer within ${deps.hookTimeoutMs + 5000} ms`);
+      }
+    }, deps.hookTimeoutMs + 5000);
+  };
+
+  const atCore = (call: Call, envelope: string) => {
+    call.place = "core";
+    cancel(call.timer);
+    const toCore = deps.toCore;
+    promiseThen(toCore(envelope), (answer) => {
+      if (own(answer, "stale") === true) {
+        // Sealed under a key the core has since replaced: it did not run; the next runtime seals it anew.
+        if (call.sends >= MAX_SENDS) return didNotRun(call, SafeString(own(answer, "error")));
+        return wait(call);
+      }
+      finish(
+        call,
+        own(answer, "ok") === true,
+        own(answer, "ok") === true ? own(answer, "value") : own(answer, "error"),
+      );
+    });
+  };
+
+  const each = (fn: (call: Call) => void) => {
+    const ids = objectKeys(calls);
+    for (let i = 0; i < ids.length; i++) {
+      const call = calls[ids[i]];
+      if (call) fn(call);
+    }
+  };
+
+  return {
+    add(id, nonce, message) {
+      if (calls[id]) return;
+      const call: Call = { id, nonce, message, place: "queued", copy: "", sends: 0, timer: undefined };
+      calls[id] = call;
+      wait(call);
+    },
+    ready() {
+      runtimeReady = true;
+      failure = null;
+      each((call) => call.place === "queued" && send(call));
+    },
+    gone() {
+      runtimeReady = false;
+      each((call) => call.place === "runtime" && wait(call));
+    },
+    sealed(copy, envelope) {
+      const id = byCopy[copy];
+      const call = id === undefined ? undefined : calls[id];
+      if (call && call.place === "runtime" && call.copy === copy) atCore(call, envelope);
+    },
+    refused(copy, error) {
+      const id = byCopy[copy];
+      const call = id === undefined ? undefined : calls[id];
+      if (call && call.place === "runtime" && call.copy === copy) finish(call, false, error);
+    },
+    failWaiting(reason) {
+      failure = reason;
+      each((call) => call.place !== "core" && didNotRun(call, reason));
+    },
+    failAll(reason) {
+      failure = reason;
+      runtimeReady = false;
+      each((call) => call.place === "core" ? finish(call, false, reason) : didNotRun(call, reason));
+    },
+  };
+}
+
+/** The core's answer text as an object; an unreadable one is an error answer. */
+export function parseAnswer(text: string): Record<string, unknown> {
+  try {
+    const answer = jsonParse(text);
+    if (answer !== null && typeof answer === "object") return answer;
+  } catch {
+    // below
+  }
+  return { ok: false, error: "the core's answer cannot be read" };
+}

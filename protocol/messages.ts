@@ -1,0 +1,63 @@
+// The names every part of the bridge agrees on: the script world and message handler, the wire prefixes
+// of what the relay sends the core, and the isolation scheme's URLs.
+
+/** The isolated script world of the relay; page scripts and iframes cannot reach it. */
+export const BRIDGE_WORLD = "airlock";
+/** The core's script message handler, registered in BRIDGE_WORLD only. */
+export const CORE_HANDLER = "airlockCore";
+
+/** The app's own origin: its pages are served from app://localhost/. */
+export const APP_ORIGIN = "app://localhost";
+
+/** What the relay sends the core: the first character says what follows. */
+export const WIRE = {
+  /** "t": a ticket for the next isolation document, please. */
+  ticket: "t",
+  /** "a" + JSON {ticket, after}: that document is up; send it the messages numbered after `after`. */
+  alive: "a",
+  /** "s" + a sealed envelope. */
+  sealed: "s",
+  /** "p" + an unsealed (brownfield) call, packed and base64. */
+  plain: "p",
+} as const;
+
+/** The isolation frame's first document: empty and cross-origin to the page, so a page script cannot
+ * sit inside it when the relay navigates it to the keyed document. */
+export const ISOLATION_BLANK_URL = "isolation://localhost/blank";
+/** A keyed isolation document lives at isolation://<host>/ — a host made for that one document, so its
+ * origin names it: the relay accepts messages from that origin only, and posts only to it. */
+export const isolationOrigin = (host: string): string => `isolation://${host}`;
+
+/** The page world's script's settings (no secrets: page scripts share its world). */
+export interface PageConfig {
+  appOrigin: string;
+  /** This window's label (Tauri's metadata.currentWindow.label). */
+  window: string;
+}
+
+/** The relay's settings. */
+export interface RelayConfig {
+  appOrigin: string;
+  /** false in the brownfield pattern (no isolation): calls go to the core unsealed. */
+  isolated: boolean;
+  hookTimeoutMs: number;
+  readyTimeoutMs: number;
+  /** The longest string the relay passes to the core (what maxMessageBytes takes in base64). */
+  maxWireChars: number;
+  coreHandler: string;
+}
+
+/** The isolation runtime's settings, inlined into one keyed document. */
+export interface RuntimeConfig {
+  /** Raw AES-256 key, base64; imported non-extractable, then dropped from the runtime's memory. */
+  key: string;
+  sid: string;
+  /** Known to the relay and this document only: the relay's messages carry it. */
+  secret: string;
+  window: string;
+  /** The only origin allowed to send calls and receive sealed messages: the app's main frame. */
+  appOrigin: string;
+  maxMessageBytes: number;
+  maxDepth: number;
+  hookTimeoutMs: number;
+}
