@@ -175,8 +175,8 @@ const isTypedArray = (value: unknown): boolean => {
 /** The bytes any ArrayBuffer view (a typed array or a DataView) looks at, as a Uint8Array over them. */
 export const viewBytes = (view: ArrayBufferView): Uint8Array =>
   isTypedArray(view)
-    ? new Uint8Array(typedArrayBuffer(view), typedArrayByteOffset(view), typedArrayByteLength(view))
-    : new Uint8Array(dataViewBuffer(view), dataViewByteOffset(view), dataViewByteLength(view));
+    ? new SafeUint8Array(typedArrayBuffer(view), typedArrayByteOffset(view), typedArrayByteLength(view))
+    : new SafeUint8Array(dataViewBuffer(view), dataViewByteOffset(view), dataViewByteLength(view));
 export const arrayBufferByteLength = getter<number>(ArrayBuffer.prototype, "byteLength");
 export const dataViewGetUint32 = uncurry(DataView.prototype.getUint32);
 export const dataViewSetUint32 = uncurry(DataView.prototype.setUint32);
@@ -223,7 +223,7 @@ const subtleImportKey = SubtleCryptoPrototype.importKey;
 const getRandom = getPrototypeOf(globalThis.crypto).getRandomValues;
 const cryptoObject = globalThis.crypto;
 export const randomBytes = (n: number): Uint8Array<ArrayBuffer> =>
-  ReflectApply(getRandom, cryptoObject, [new Uint8Array(n)]) as Uint8Array<ArrayBuffer>;
+  ReflectApply(getRandom, cryptoObject, [new SafeUint8Array(n)]) as Uint8Array<ArrayBuffer>;
 export const aesGcmEncrypt = (
   key: CryptoKey,
   iv: Uint8Array<ArrayBuffer>,

@@ -83,3 +83,45 @@ Deno.test("a bad config or isolation app is one clear error line, not a stack tr
   assert.equal(usage.code, 1);
   assert.match(usage.stderr, /usage: main\.ts dev --config/);
 });
+
+/** Launches an app in a child process with `env`, and reports whether `port` was listening meanwhile. */
+async function inspectorPortOpen(
+  port: number,
+  env: Record<string, string>,
+  devtools: boolean,
+): Promise<boolean> {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  const root = new URL("../../", import.meta.url).href;
+  await Deno.writeTextFile(
+    script,
+    `import { launch } from "${root}mod.ts";
+import { makeApp } from "${root}tests/fixture.ts";
+const app = await launch({ config: await makeApp(), devtools: ${devtools} });
+await app.evaluate("1");
+await new Promise((r) => setTimeout(r, 500));
+const listening = ${listeningPorts.toString()};
+console.log(JSON.stringify(listening().includes(${port})));
+await app.close();`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", script],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return JSON.parse(text!);
+}
+
+Deno.test("WEBKIT_INSPECTOR_* in the environment opens no inspector server outside dev mode", async () => {
+  for (const name of ["WEBKIT_INSPECTOR_HTTP_SERVER", "WEBKIT_INSPECTOR_SERVER"]) {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = probe.addr.port;
+    probe.close();
+    const env = { [name]: `127.0.0.1:${port}` };
+    assert.equal(await inspectorPortOpen(port, env, false), false, `${name} opened an inspector`);
+    // The check can see one: in dev mode (devtools) WebKit opens it as asked.
+    assert.equal(await inspectorPortOpen(port, env, true), true, `${name} in dev mode: no inspector seen`);
+  }
+});
