@@ -39,8 +39,13 @@ export const isTrusted = (event: Event): boolean => {
 export const SafeCustomEvent = CustomEvent;
 export const eventDetail = getter<unknown>(CustomEvent.prototype, "detail");
 /** A CustomEvent whose init dictionary has no prototype: its members are read from it alone. */
-export const customEvent = (type: string, detail: unknown, bubbles = false): CustomEvent =>
-  new SafeCustomEvent(type, { __proto__: null, detail, bubbles } as CustomEventInit);
+export const customEvent = (
+  type: string,
+  detail: unknown,
+  bubbles = false,
+  cancelable = false,
+): CustomEvent =>
+  new SafeCustomEvent(type, { __proto__: null, detail, bubbles, cancelable } as CustomEventInit);
 
 export const messageData = getter<unknown>(MessageEvent.prototype, "data");
 export const messageOrigin = getter<string>(MessageEvent.prototype, "origin");

@@ -14,6 +14,7 @@ import {
   documentElement,
   eventDetail,
   eventTarget,
+  preventDefault,
   removeChild,
   removeListener,
 } from "./dom.ts";
@@ -23,8 +24,10 @@ const ASK = "airlock-link-ask"; // page → relay, on the document: "announce th
 const UP = "airlock-up"; // page → relay
 const DOWN = "airlock-down"; // relay → page
 
-/** The page world's end: `onDown` receives what the relay sends (a structured clone in this world). */
-export function pageEnd(onDown: (detail: unknown) => void): (detail: unknown) => void {
+/** The page world's end: `onDown` receives what the relay sends (a structured clone in this world).
+ * The sender it returns says whether the relay could read what was sent: the relay reads it during the
+ * dispatch, as a structured clone, and cancels the event when that clone fails (a function, a symbol…). */
+export function pageEnd(onDown: (detail: unknown) => void): (detail: unknown) => boolean {
   let node: EventTarget | null = null;
   const onLink = (event: Event) => {
     if (node !== null) return;
@@ -36,9 +39,7 @@ export function pageEnd(onDown: (detail: unknown) => void): (detail: unknown) =>
   addListener(doc, LINK, onLink, true);
   // If the relay ran first it is waiting for this; otherwise it announces itself when it runs.
   if (node === null) dispatch(doc, customEvent(ASK, null));
-  return (detail) => {
-    if (node !== null) dispatch(node, customEvent(UP, detail));
-  };
+  return (detail) => node !== null && dispatch(node, customEvent(UP, detail, false, true));
 }
 
 /** The relay's end. `onUp` receives what the page's bridge sends; the first "linked" is the bridge's. */
@@ -47,6 +48,7 @@ export function relayEnd(onUp: (detail: unknown) => void): (detail: unknown) => 
   let linked = false;
   addListener(node, UP, (event) => {
     const detail = eventDetail(event);
+    if (detail === null) return preventDefault(event); // it could not be cloned into this world
     if (!linked) {
       linked = own(detail, "t") === "linked";
       if (linked) removeListener(doc, ASK, announce, true);

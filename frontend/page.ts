@@ -26,7 +26,7 @@ import {
   SafeString,
   SafeTypeError,
 } from "../protocol/primordials.ts";
-import { clone, microtask } from "./dom.ts";
+import { microtask } from "./dom.ts";
 import { pageEnd } from "./link.ts";
 
 type Settle = (ok: boolean, value: unknown) => void;
@@ -124,19 +124,25 @@ export function createPageBridge(): PageBridge {
 
   function call(cmd: string, args: unknown, done: Settle, options: unknown = null) {
     if (closedReason !== null) return done(false, closedReason);
-    let message: unknown;
+    let payload: unknown;
     try {
-      // Tauri's message shape, so isolation apps written for Tauri see what they expect; copied here so
-      // neither a later change by the caller nor an uncloneable value reaches the hook half-made.
-      const payload = toIpc(args, 0);
-      message = clone({ cmd, callback: nextId, error: nextId, payload, options: options ?? null });
+      payload = toIpc(args, 0);
     } catch (error) {
       return done(false, `invoke ${cmd}: the arguments cannot be sent (${describe(error)})`);
     }
     const id = SafeString(nextId++);
     const nonce = randomHex(16);
+    // Tauri's message shape, so isolation apps written for Tauri see what they expect. The relay takes a
+    // structured clone of it during the dispatch: a later change by the caller reaches nobody.
+    const message = { cmd, callback: nextId - 1, error: nextId - 1, payload, options: options ?? null };
     pending[id] = { nonce, done };
-    send({ t: "call", id, nonce, message });
+    if (send({ t: "call", id, nonce, message })) return;
+    delete pending[id];
+    done(
+      false,
+      `invoke ${cmd}: the arguments cannot be sent (they hold a value that cannot be cloned: ` +
+        `a function, a symbol, a DOM node…)`,
+    );
   }
 
   function invoke(cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> {
