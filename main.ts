@@ -9,9 +9,9 @@ import {
   loadConfig,
   NativeUnavailableError,
 } from "./mod.ts";
-import { watchApp } from "./core/dev.ts";
+import { watchApp } from "./host/dev.ts";
 import { scaffoldApp, ScaffoldError } from "./build/scaffold.ts";
-import { embedApp, type EmbeddedApp } from "./build/embed.ts";
+import { embedApp } from "./build/embed.ts";
 import { compileApp, CompileError } from "./build/compile.ts";
 
 const USAGE =
@@ -67,27 +67,6 @@ async function compile(args: string[]): Promise<void> {
   const output = option(args, "--output") ??
     join(dirname(entry), name.replace(/[^A-Za-z0-9_-]/g, "-").toLowerCase());
   for (const line of await compileApp(entry, output)) console.log(`airlock: ${line}`);
-}
-
-/** The entry of a built app (see build/embed.ts): runs it from its embedded assets. */
-export async function runEmbedded(app: EmbeddedApp, commands: Commands = {}): Promise<void> {
-  try {
-    if (Deno.env.get("AIRLOCK_SELF_CHECK") === "1") {
-      // For `deno task compile`: proves the executable starts and carries its app, without a window.
-      const files = Object.keys(app.frontend).length;
-      console.log(
-        `airlock self-check ok: ${files} frontend files, ${app.isolation ? "isolation" : "brownfield"}, ${
-          Object.keys(commands).length
-        } commands`,
-      );
-      Deno.exit(0);
-    }
-    const handle = await launch({ embedded: app, commands });
-    await handle.closed;
-    Deno.exit(0);
-  } catch (error) {
-    exitWithError(error);
-  }
 }
 
 function exitWithError(error: unknown): never {

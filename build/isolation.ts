@@ -8,6 +8,8 @@
 // and each inline script's and style's hash is computed. HTML scanning is in html.ts, esbuild in bundle.ts.
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Bundle, BundleFailure, Bundler, classicSyntaxError, type Entry } from "./bundle.ts";
+import { cspHash, type IsolationDocument } from "../isolation/document.ts";
+export { cspHash, isolationCsp, type IsolationDocument } from "../isolation/document.ts";
 import {
   endTagEnd,
   lineAndColumn,
@@ -19,30 +21,13 @@ import {
   trimHtmlSpace,
 } from "./html.ts";
 
-export class IsolationBuildError extends Error {
-  override name = "IsolationBuildError";
-}
+export { IsolationBuildError } from "../isolation/document.ts";
+import { IsolationBuildError } from "../isolation/document.ts";
 
 export interface IsolationBuildOptions {
   /** Minify bundled modules and stylesheets (esbuild's minify). Off by default; classic scripts are never
    * changed. */
   minify?: boolean;
-}
-
-export interface IsolationDocument {
-  /** index.html with every script and stylesheet it loads inlined. */
-  html: string;
-  /** "'sha256-…'" CSP sources of every inline script in html that runs, in document order. */
-  scriptHashes: string[];
-  /** "'sha256-…'" CSP sources of every <style> element in html, in document order. */
-  styleHashes: string[];
-  /** Absolute paths of the files read, index.html first, then each script's and stylesheet's (a bundle's
-   * entry first, then the files it imports). */
-  files: string[];
-  /** Things that built but will not work as written (such as style attributes, which the CSP blocks). */
-  warnings: string[];
-  /** A few lines saying what the build did (files, sizes, hashes, time), for a command line to print. */
-  report: string[];
 }
 
 const HOOK = "__TAURI_ISOLATION_HOOK__";
@@ -65,22 +50,17 @@ function inlineStyle(css: string): string {
   return normaliseLines(css).replace(/<\/(style)/gi, "<\\/$1");
 }
 
-export async function cspHash(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
-}
-
-/** The isolation document's CSP: exactly these scripts and styles, nothing fetched. */
-export function isolationCsp(scriptHashes: string[], styleHashes: string[] = []): string {
-  const sources = (hashes: string[]) => hashes.length ? hashes.join(" ") : "'none'";
-  return `default-src 'none'; script-src ${sources(scriptHashes)}; style-src ${sources(styleHashes)}; ` +
-    "base-uri 'none'; form-action 'none'";
-}
-
 /** Puts a script ahead of every other script of the document (the runtime must run first): before the first
  * real script tag (not one in a comment or a <template>, where it would never run), else before </head>,
  * else before </body>, else at the end. */
 export function insertScriptFirst(html: string, scriptText: string): string {
+  const place = runtimeInsertionPoint(html);
+  return html.slice(0, place) + `<script>${scriptText}</script>` + html.slice(place);
+}
+
+/** Where insertScriptFirst puts a script: computed once by the build, so serving a session needs no HTML
+ * parsing. */
+export function runtimeInsertionPoint(html: string): number {
   let at = -1, headEnd = -1, bodyEnd = -1, templates = 0;
   for (const tag of tags(html)) {
     if (tag.name === "template") templates = Math.max(0, templates + (tag.closing ? -1 : 1));
@@ -91,8 +71,7 @@ export function insertScriptFirst(html: string, scriptText: string): string {
     if (tag.closing && tag.name === "head" && headEnd < 0) headEnd = tag.start;
     if (tag.closing && tag.name === "body" && bodyEnd < 0) bodyEnd = tag.start;
   }
-  const place = [at, headEnd, bodyEnd].find((index) => index >= 0) ?? html.length;
-  return html.slice(0, place) + `<script>${scriptText}</script>` + html.slice(place);
+  return [at, headEnd, bodyEnd].find((index) => index >= 0) ?? html.length;
 }
 
 /** The start tag of an inlined element, with only the given attributes, as written. */
@@ -470,6 +449,7 @@ export async function buildIsolationDocument(
   const report = buildReport(build, built.html, scriptHashes, styleHashes, performance.now() - started);
   return {
     html: built.html,
+    runtimeAt: runtimeInsertionPoint(built.html),
     scriptHashes,
     styleHashes,
     files: build.files,

@@ -1,6 +1,16 @@
 // Serving the app's frontend files through the app:// scheme, confined to the frontend folder.
 import { extname, join, resolve, sep } from "node:path";
 import { base64ToBytes } from "../protocol/seal.ts";
+import type { IsolationDocument } from "../isolation/document.ts";
+
+/** An app built by `deno task build` (build/embed.ts): config and assets in memory, no folders read. */
+export interface EmbeddedApp {
+  /** The config as written (Tauri's shape); folders in it are not read when embedded. */
+  config: Record<string, unknown>;
+  /** URL path ("/index.html") → file content, base64. */
+  frontend: Record<string, string>;
+  isolation: IsolationDocument | null;
+}
 
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

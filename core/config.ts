@@ -14,12 +14,28 @@ import { APP_ORIGIN } from "../protocol/messages.ts";
 
 export type Pattern = { use: "isolation"; dir: string } | { use: "brownfield" };
 
+/** A window the app opens at start (Tauri's `app.windows[]`, v1 `tauri.windows[]`). */
+export interface WindowConfig {
+  label: string;
+  title: string;
+  /** The page, a path under the app's origin ("index.html" unless given). */
+  url: string;
+  width: number;
+  height: number;
+}
+
+/** Window options Tauri apps set that Airlock accepts (the rest of Tauri's are reported, not dropped). */
+const WINDOW_KEYS = new Set(["label", "title", "url", "width", "height"]);
+const LABEL = /^[A-Za-z0-9\-/:_]{1,64}$/;
+
 export interface AppConfig {
   file: string | null;
   baseDir: string;
   frontendDir: string;
   pattern: Pattern;
   app: { name: string; version: string; identifier: string; title: string; width: number; height: number };
+  /** The windows opened at start, in order; the first is the one launch() returns. */
+  windows: WindowConfig[];
   limits: { maxMessageBytes: number; maxDepth: number; hookTimeoutMs: number; readyTimeoutMs: number };
   commandsModule: string | null;
   devtools: boolean;
@@ -133,6 +149,13 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
       width: config.positive(`${windowField}.width`) ?? 800,
       height: config.positive(`${windowField}.height`) ?? 600,
     },
+    windows: windowConfigs(
+      config,
+      config.get("app.windows") !== undefined ? "app.windows" : "tauri.windows",
+      {
+        title: config.string(`${windowField}.title`) ?? name,
+      },
+    ),
     limits: {
       maxMessageBytes: config.positive("airlock.maxMessageBytes") ?? DEFAULT_LIMITS.maxMessageBytes,
       maxDepth: config.positive("airlock.maxDepth") ?? DEFAULT_LIMITS.maxDepth,
@@ -148,6 +171,42 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
     http: section(where, () => parseHttpPolicy(config.get("airlock.http"), "airlock.http", APP_ORIGIN)),
     fs: fsScopes(config, path, config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app"),
   };
+}
+
+/** app.windows: each window's options, checked; none listed means one window "main". */
+function windowConfigs(config: Reader, field: string, defaults: { title: string }): WindowConfig[] {
+  const list = config.get(field);
+  if (list === undefined || list === null) {
+    return [{ label: "main", title: defaults.title, url: "index.html", width: 800, height: 600 }];
+  }
+  if (!Array.isArray(list)) config.fail(field, "must be a list of windows");
+  const labels = new Set<string>();
+  return list.map((item, i) => {
+    const at = `${field}.${i}`;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      config.fail(at, "must be an object");
+    }
+    const unknown = Object.keys(item).filter((key) => !WINDOW_KEYS.has(key));
+    if (unknown.length) {
+      config.fail(
+        `${at}.${unknown[0]}`,
+        `is not a window option Airlock knows (it knows ${[...WINDOW_KEYS].join(", ")})`,
+      );
+    }
+    const label = config.string(`${at}.label`) ?? (i === 0 ? "main" : undefined);
+    if (label === undefined || !LABEL.test(label)) {
+      config.fail(`${at}.label`, "must be 1–64 letters, digits, -, /, : or _");
+    }
+    if (labels.has(label)) config.fail(`${at}.label`, `"${label}" is used twice`);
+    labels.add(label);
+    return {
+      label,
+      title: config.string(`${at}.title`) ?? defaults.title,
+      url: config.string(`${at}.url`) ?? "index.html",
+      width: config.positive(`${at}.width`) ?? 800,
+      height: config.positive(`${at}.height`) ?? 600,
+    };
+  });
 }
 
 /**

@@ -56,7 +56,15 @@ export class WindowEvents {
   #pageCount = 0;
   #core = new Map<string, Set<EventListener>>();
 
-  constructor(readonly window: string, private readonly deliver: Deliver) {}
+  /**
+   * @param route sends a page's event on to the pages it is for: every window's (label null) or one
+   *   window's. Without it (one window alone), only this page can be the target.
+   */
+  constructor(
+    readonly window: string,
+    private readonly deliver: Deliver,
+    private readonly route?: (event: string, payload: unknown, label: string | null) => Promise<void>,
+  ) {}
 
   /** A new document in the window: its old listeners are gone with the old page. */
   reset(): void {
@@ -127,22 +135,25 @@ export class WindowEvents {
         if (set?.size === 0) this.#page.delete(name); // names do not pile up as listeners come and go
         return null;
       },
-      "plugin:event|emit": (args) => this.#fromPage(args?.event, args?.payload, true),
-      // Tauri's emitTo: this window's page hears it only when it is the target (the app's own listeners
-      // always do; other windows are other launches, with their own routes).
+      // Tauri's emit: every window's page; emitTo: the target's only (Tauri's target shapes: a label, or
+      // { kind: "Any" } / { kind: "AnyLabel" | "Window" | "Webview" | "WebviewWindow", label }).
+      "plugin:event|emit": (args) => this.#fromPage(args?.event, args?.payload, null),
       "plugin:event|emit_to": (args) => {
         const target = args?.target;
+        if (target?.kind === "Any") return this.#fromPage(args?.event, args?.payload, null);
         const label = typeof target === "string" ? target : target?.label;
-        const toThisPage = target?.kind === "Any" || label === this.window;
-        return this.#fromPage(args?.event, args?.payload, toThisPage);
+        if (typeof label !== "string") {
+          throw new Error("emit_to: the target must be a label or { kind, label }");
+        }
+        return this.#fromPage(args?.event, args?.payload, label);
       },
     };
   }
 
-  async #fromPage(event: unknown, payload: unknown, toThisPage: boolean): Promise<null> {
+  async #fromPage(event: unknown, payload: unknown, label: string | null): Promise<null> {
     const name = eventName(event);
     const message = { event: name, payload: payload ?? null, window: this.window };
-    // The app's listeners first, then the page's own (Tauri delivers a page's emit to itself too).
+    // The app's listeners first, then the pages' (Tauri delivers a page's emit to itself too).
     for (const listener of [...this.#core.get(name) ?? []]) {
       try {
         await listener(message);
@@ -150,7 +161,8 @@ export class WindowEvents {
         console.error(`airlock: listener for ${name} failed: ${(error as Error)?.message ?? error}`);
       }
     }
-    if (toThisPage) await this.emit(name, message.payload);
+    if (this.route) await this.route(name, message.payload, label);
+    else if (label === null || label === this.window) await this.emit(name, message.payload);
     return null;
   }
 }

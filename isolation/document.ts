@@ -1,8 +1,42 @@
 // The isolation iframe's document for one session: the built isolation app with the runtime (and so the
 // session key) put in front of its scripts, and the headers that keep it to its one job.
-import { cspHash, insertScriptFirst, isolationCsp, type IsolationDocument } from "../build/isolation.ts";
 import { APP_ORIGIN, type RuntimeConfig } from "../protocol/messages.ts";
 import { runtimeScript } from "../frontend/bridge.ts";
+
+/** The isolation app could not be built (its folder, its index.html, a script or stylesheet in it). */
+export class IsolationBuildError extends Error {
+  override name = "IsolationBuildError";
+}
+
+export interface IsolationDocument {
+  /** index.html with every script and stylesheet it loads inlined. */
+  html: string;
+  /** Where in html the runtime's script goes: before every other script. */
+  runtimeAt: number;
+  /** "'sha256-…'" CSP sources of every inline script in html that runs, in document order. */
+  scriptHashes: string[];
+  /** "'sha256-…'" CSP sources of every <style> element in html, in document order. */
+  styleHashes: string[];
+  /** Absolute paths of the files read, index.html first, then each script's and stylesheet's (a bundle's
+   * entry first, then the files it imports). */
+  files: string[];
+  /** Things that built but will not work as written (such as style attributes, which the CSP blocks). */
+  warnings: string[];
+  /** A few lines saying what the build did (files, sizes, hashes, time), for a command line to print. */
+  report: string[];
+}
+
+export async function cspHash(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
+}
+
+/** The isolation document's CSP: exactly these scripts and styles, nothing fetched. */
+export function isolationCsp(scriptHashes: string[], styleHashes: string[] = []): string {
+  const sources = (hashes: string[]) => hashes.length ? hashes.join(" ") : "'none'";
+  return `default-src 'none'; script-src ${sources(scriptHashes)}; style-src ${sources(styleHashes)}; ` +
+    "base-uri 'none'; form-action 'none'";
+}
 
 export interface SessionDocument {
   html: string;
@@ -16,7 +50,8 @@ export async function sessionDocument(
   const runtime = runtimeScript(session);
   const hashes = [await cspHash(runtime), ...built.scriptHashes];
   return {
-    html: insertScriptFirst(built.html, runtime),
+    html: built.html.slice(0, built.runtimeAt) + `<script>${runtime}</script>` +
+      built.html.slice(built.runtimeAt),
     headers: {
       // Exactly these scripts and styles, nothing fetched, nothing framed inside it.
       "Content-Security-Policy": `${isolationCsp(hashes, built.styleHashes)}; ` +

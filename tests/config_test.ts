@@ -29,6 +29,13 @@ const DEFAULT_APP = {
   width: 800,
   height: 600,
 };
+const DEFAULT_WINDOWS = [{
+  label: "main",
+  title: DEFAULT_APP.title,
+  url: "index.html",
+  width: DEFAULT_APP.width,
+  height: DEFAULT_APP.height,
+}];
 
 /** A Tauri-like project: dist/, dist-isolation/, src-tauri/ (plus extra files, "/" separated). */
 async function project(extra: Record<string, string> = {}): Promise<string> {
@@ -104,6 +111,7 @@ Deno.test("parse: Tauri v1 shape with the isolation pattern, paths relative to b
     frontendDir: "/proj/dist",
     pattern: { use: "isolation", dir: "/proj/dist-isolation" },
     app: DEFAULT_APP,
+    windows: DEFAULT_WINDOWS,
     limits: DEFAULT_LIMITS,
     commandsModule: null,
     devtools: false,
@@ -120,6 +128,7 @@ Deno.test("parse: a full Tauri v1 config (package, bundle identifier, first wind
       tauri: {
         bundle: { identifier: "com.example.notes" },
         windows: [{ title: "Notes — main", width: 1024, height: 768 }, {
+          label: "second",
           title: "second",
           width: 1,
           height: 1,
@@ -170,6 +179,7 @@ Deno.test("parse: Tauri v2 shape (build.frontendDist, app.security.pattern, app.
       width: 900,
       height: 650,
     },
+    windows: [{ label: "main", title: "Main", url: "index.html", width: 900, height: 650 }],
     limits: DEFAULT_LIMITS,
     commandsModule: null,
     devtools: false,
@@ -508,6 +518,7 @@ Deno.test("load: v1 tauri.conf.json in src-tauri, folders beside it", async () =
       frontendDir: join(root, "dist"),
       pattern: { use: "isolation", dir: join(root, "dist-isolation") },
       app: DEFAULT_APP,
+      windows: DEFAULT_WINDOWS,
       limits: DEFAULT_LIMITS,
       commandsModule: null,
       devtools: false,
@@ -759,4 +770,27 @@ Deno.test("parse: airlock.fs.scopes: folders relative to the config, absolute, o
     { build: { distDir: "d" }, airlock: { fs: { scopes: [{ name: "a" }] } } },
     /airlock\.fs\.scopes\.0\.dir is required/,
   );
+});
+
+Deno.test("parse: app.windows — labels, options, and what is not known is reported", () => {
+  const base = { build: { frontendDist: "dist" } };
+  const two = parseConfig(
+    {
+      ...base,
+      app: { windows: [{ title: "One" }, { label: "prefs", url: "prefs.html", width: 300, height: 200 }] },
+    },
+    F,
+    "/app",
+  );
+  assert.deepEqual(two.windows, [
+    { label: "main", title: "One", url: "index.html", width: 800, height: 600 },
+    { label: "prefs", title: "One", url: "prefs.html", width: 300, height: 200 },
+  ]);
+  const fail = (windows: unknown, pattern: RegExp) =>
+    assert.throws(() => parseConfig({ ...base, app: { windows } }, F, "/app"), pattern);
+  fail([{ label: "a" }, { label: "a" }], /app\.windows\.1\.label "a" is used twice/);
+  fail([{}, {}], /app\.windows\.1\.label must be/);
+  fail([{ label: "bad label!" }], /app\.windows\.0\.label must be/);
+  fail([{ alwaysOnTopp: true }], /app\.windows\.0\.alwaysOnTopp is not a window option Airlock knows/);
+  fail({ label: "x" }, /app\.windows must be a list/);
 });

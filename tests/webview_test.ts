@@ -4,6 +4,7 @@ import "./webview/isolation_path.ts";
 import "./webview/events.ts";
 import "./webview/attacks.ts";
 import "./webview/bridge_integrity.ts";
+import "./webview/windows.ts";
 import "./webview/limits.ts";
 import "./webview/tauri_compat.ts";
 import "./webview/apis.ts";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { launch } from "../../mod.ts";
-import { watchApp } from "../../core/dev.ts";
+import { watchApp } from "../../host/dev.ts";
 import { makeApp } from "../fixture.ts";
 
 async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {

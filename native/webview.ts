@@ -7,22 +7,9 @@
 // crash the process. They find their window through the id passed as user_data.
 import { cString, initGtk, type Libraries, readCString, takeCString, takeGError } from "./ffi.ts";
 import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
+import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 
-export interface SchemeRequest {
-  scheme: string;
-  path: string;
-  uri: string;
-  method: string;
-  /** A request header, or null; the isolation scheme uses Origin / Sec-Fetch-Dest to tell who is asking. */
-  header(name: string): string | null;
-}
-
-export interface SchemeResponse {
-  status: number;
-  contentType: string;
-  body: Uint8Array;
-  headers?: Record<string, string>;
-}
+export type { SchemeRequest, SchemeResponse };
 
 export interface UserScript {
   source: string;

@@ -1,7 +1,7 @@
 // `deno task dev`: watch the app's folders while the window is open. A frontend change reloads the page; an
 // isolation app change rebuilds it and reloads only the isolation frame (a new key and handshake). A
 // build error is printed and shown over the page, and the last good build keeps serving: never a crash.
-import { IsolationBuildError } from "../build/isolation.ts";
+import { IsolationBuildError } from "../isolation/document.ts";
 import type { AppHandle } from "./app.ts";
 
 export interface DevWatcher {

@@ -1,0 +1,210 @@
+// One window's message handling, the road from what the relay sends (WIRE) to a command and back. No
+// webview in here: `handle(wire)` takes the relay's string and returns the answer's, so this is tested
+// without GTK (tests/window_core_test.ts), and the host (host/) wires it to a native window.
+import { WIRE } from "../protocol/messages.ts";
+import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
+import { base64ToBytes } from "../protocol/seal.ts";
+import type { IsolationDocument } from "../isolation/document.ts";
+import type { AppConfig } from "./config.ts";
+import { IsolationDocuments } from "./documents.ts";
+import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
+import { BUILTIN_PREFIX } from "./builtins.ts";
+import { WindowEvents } from "./events.ts";
+import { Outbox } from "./outbox.ts";
+import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
+
+/** Commands of one window running at once; more are refused, not queued. */
+export const MAX_CALLS_IN_FLIGHT = 1024;
+/** Arguments of the calls one window has running at once, in wire characters; more are refused. */
+export const MAX_PENDING_CHARS = 64 * 1024 * 1024;
+/** Nonces of calls already run, remembered per window (each ~100 bytes) so a copy cannot run twice. */
+const EXECUTED_SIZE = 4096;
+
+/** A message the core refused. Never carries argument values: they may be what an attacker wants logged. */
+export interface AuditEntry {
+  window: string;
+  reason: string;
+  cmd?: string;
+}
+
+export interface WindowCoreOptions {
+  label: string;
+  config: AppConfig;
+  /** The app's own commands. */
+  commands: Commands;
+  /** Airlock's built-in commands for this window ("plugin:…"), given its events. */
+  builtins: (events: WindowEvents) => Commands;
+  /** The isolation document being served (null in brownfield). */
+  isolation: () => IsolationDocument | null;
+  /** Runs JS in the window's relay world (how messages go down). */
+  toRelay(js: string, world: string): Promise<unknown>;
+  audit: (entry: AuditEntry) => void;
+  tap?: (wire: string) => void;
+  /** Sends a page's event on to the pages it is for (see WindowEvents). */
+  route?: (event: string, payload: unknown, label: string | null) => Promise<void>;
+}
+
+export class WindowCore {
+  readonly label: string;
+  readonly events: WindowEvents;
+  /** The longest string the relay passes on: a call of maxMessageBytes in base64, plus its envelope. */
+  readonly maxWireChars: number;
+  readonly #options: WindowCoreOptions;
+  readonly #isolated: boolean;
+  readonly #documents: IsolationDocuments;
+  readonly #outbox: Outbox;
+  readonly #builtins: Commands;
+  readonly #context: CommandContext;
+  #inFlight = 0;
+  #pendingChars = 0;
+  #executed = new Set<string>();
+
+  constructor(options: WindowCoreOptions) {
+    const { label, config } = options;
+    this.label = label;
+    this.#options = options;
+    this.#isolated = config.pattern.use === "isolation";
+    this.maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;
+    this.#documents = new IsolationDocuments(label, config, options.isolation);
+    this.#outbox = new Outbox({
+      isolated: this.#isolated,
+      session: () => this.#documents.session,
+      toRelay: options.toRelay,
+      tap: options.tap,
+    });
+    this.events = new WindowEvents(label, this.#outbox.deliver, options.route);
+    this.#builtins = options.builtins(this.events);
+    this.#context = {
+      window: label,
+      app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
+      emit: (event, payload) => this.events.emit(event, payload),
+      channel: (ref) => this.events.channel(ref),
+    };
+  }
+
+  /** The isolation scheme's handler for this window. */
+  serveIsolation(request: SchemeRequest): Promise<SchemeResponse> {
+    return this.#documents.serve(request);
+  }
+
+  /** A new document was committed to the window: its listeners are new, and nothing meant for the old
+   * page may reach it. */
+  pageCommitted(): void {
+    this.events.reset();
+    this.#outbox.clear();
+  }
+
+  /** A message from the relay; resolves to the answer's text. Never throws. */
+  async handle(wire: string): Promise<string> {
+    this.#options.tap?.(wire);
+    let answer: Answer;
+    let cmd: string | undefined;
+    try {
+      const call = await this.#open(wire);
+      if (typeof call === "string") return call;
+      cmd = call.cmd;
+      answer = await this.#run(call, wire.length);
+    } catch (error) {
+      // A bug of ours must not take the app down either: the caller learns of it, the log has it.
+      const rejected = error instanceof RejectedMessage
+        ? error
+        : new RejectedMessage(`internal error: ${(error as Error)?.message ?? error}`);
+      this.#options.audit({
+        window: this.label,
+        reason: rejected.message,
+        ...(rejected.cmd ? { cmd: rejected.cmd } : {}),
+      });
+      answer = { ok: false, error: `rejected by the core: ${rejected.message}` };
+    }
+    return encodeAnswer(answer, cmd);
+  }
+
+  /** Runs an opened call once, within the window's limits. */
+  async #run(call: Invocation, size: number): Promise<Answer> {
+    const table = call.cmd.startsWith(BUILTIN_PREFIX) ? this.#builtins : this.#options.commands;
+    // A call runs once (its nonce is its identity), whatever copy of it comes.
+    if (this.#executed.has(call.nonce)) {
+      return { nonce: call.nonce, ok: false, error: "already run" };
+    }
+    this.#executed.add(call.nonce);
+    if (this.#executed.size > EXECUTED_SIZE) this.#executed.delete(this.#executed.values().next().value!);
+    // A page may not pile up unbounded work (each call may hold a file or a response in memory).
+    if (this.#inFlight >= MAX_CALLS_IN_FLIGHT) {
+      return {
+        nonce: call.nonce,
+        ok: false,
+        error: `too many calls in flight (limit ${MAX_CALLS_IN_FLIGHT}; the command did not run)`,
+      };
+    }
+    if (this.#pendingChars + size > MAX_PENDING_CHARS) {
+      return {
+        nonce: call.nonce,
+        ok: false,
+        error:
+          `too much work in flight (${MAX_PENDING_CHARS} characters of arguments; the command did not run)`,
+      };
+    }
+    this.#inFlight++;
+    this.#pendingChars += size;
+    try {
+      return await dispatch(table, call.nonce, call.cmd, call.payload, this.#context);
+    } finally {
+      this.#inFlight--;
+      this.#pendingChars -= size;
+    }
+  }
+
+  /** What a message from the relay asks for (see WIRE): an answer of its own (ticket, alive, stale), or a
+   * call opened and checked. */
+  async #open(wire: string): Promise<Invocation | string> {
+    const kind = wire[0];
+    if (wire.length > this.maxWireChars + 1) {
+      throw new RejectedMessage(`message too large (${wire.length} bytes)`);
+    }
+    if (kind === WIRE.alive && wire.length < 256) {
+      this.#alive(wire.slice(1));
+      return JSON.stringify({ ok: true });
+    }
+    if (kind === WIRE.ticket && wire.length === 1) {
+      if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
+      return this.#documents.ticket();
+    }
+    if (kind === WIRE.sealed) {
+      if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
+      const session = this.#documents.session;
+      if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
+      if (this.#documents.isStale(wire)) {
+        // Sealed for a document that has since been replaced: it did not run; the relay sends it again.
+        return JSON.stringify({ ok: false, stale: true, error: "sealed for a replaced isolation document" });
+      }
+      return await session.open(wire.slice(1), this.#options.config.limits);
+    }
+    if (kind !== WIRE.plain || this.#isolated) {
+      throw new RejectedMessage("message is not sealed by the isolation frame");
+    }
+    // Brownfield: the page's call comes unsealed; it is still unpacked and checked like a sealed one.
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(wire.slice(1));
+    } catch {
+      throw new RejectedMessage("malformed message: not base64");
+    }
+    return validateInvocation(unpackMessage(bytes, this.#options.config.limits));
+  }
+
+  /** "a" + {ticket, after}: the relay vouches that the document served for this ticket is up, and says
+   * which message the page had last. */
+  #alive(text: string): void {
+    let said: { ticket?: unknown; after?: unknown } | null = null;
+    try {
+      said = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const session = this.#documents.session;
+    if (!session || said === null || typeof said !== "object" || !this.#documents.isCurrent(said.ticket)) {
+      return;
+    }
+    this.#outbox.alive(session, typeof said.after === "number" ? said.after : 0);
+  }
+}

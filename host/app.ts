@@ -1,0 +1,199 @@
+// The composition root: an App owns the config, the commands, the built isolation document, the file and
+// HTTP policy (through the built-in commands) and its windows by label; `launch()` opens one and its
+// windows and hands back the first window with the app's own members beside it.
+import type { IsolationDocument } from "../isolation/document.ts";
+import { type EmbeddedApp, embeddedAssets, readAsset } from "../core/assets.ts";
+import { BUILTIN_PREFIX } from "../core/builtins.ts";
+import { type AppConfig, ConfigError, loadConfig, parseConfig, type WindowConfig } from "../core/config.ts";
+import type { Commands } from "../core/router.ts";
+import type { AuditEntry } from "../core/window.ts";
+import { AppWindow, type WindowHandle } from "./window.ts";
+
+export interface LaunchOptions {
+  /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
+  config?: string | Record<string, unknown>;
+  /** An app built by `deno task build`: config and assets from memory, no folders read. */
+  embedded?: EmbeddedApp;
+  commands?: Commands;
+  /** Label of the first window (when the config lists none of its own, or to rename its first). */
+  label?: string;
+  /** Copy the page's console to stdout. */
+  console?: boolean;
+  /** Enable the web inspector (defaults to the config's airlock.devtools). */
+  devtools?: boolean;
+  /** Where each rejected message is reported, once; by default one JSON line on stderr. */
+  audit?: (entry: AuditEntry) => void;
+  /** Sees every message the relay passes to the core, as it arrives ("s" + a sealed envelope, "p" + an
+   * unsealed brownfield call, "t" a ticket request, "a" a document's hello), and every sealed event the
+   * core sends down ("d" + envelope): for tests and protocol debugging. */
+  tap?: (wire: string) => void;
+}
+
+/** The first window of a launched app, with the app's members beside its own. */
+export interface AppHandle extends WindowHandle {
+  readonly config: AppConfig;
+  /** The isolation document being served (its build report included), or null in brownfield. */
+  readonly isolation: IsolationDocument | null;
+  /** Rebuilds the isolation app from its folder and reloads only the isolation frames with it (a new
+   * document, key and handshake in each window; the pages keep their state). Throws the build error,
+   * keeping the old one. */
+  rebuildIsolation(): Promise<IsolationDocument>;
+  /** Every open window, in the order they opened. */
+  windows(): WindowHandle[];
+  /** The open window with this label. */
+  window(label: string): WindowHandle | undefined;
+  /** Opens another window (Tauri's window options; url under the app's origin).
+   * @example const prefs = await app.openWindow({ label: "prefs", url: "prefs.html" }); */
+  openWindow(options: Partial<WindowConfig> & { label: string }): Promise<WindowHandle>;
+  /** Sends an event to one window's page (label) or to every window's (null). */
+  emitTo(label: string | null, event: string, payload?: unknown): Promise<void>;
+}
+
+export class App {
+  readonly windows = new Map<string, AppWindow>();
+  #built: IsolationDocument | null;
+
+  private constructor(
+    readonly config: AppConfig,
+    readonly commands: Commands,
+    built: IsolationDocument | null,
+    private readonly options: LaunchOptions,
+  ) {
+    this.#built = built;
+  }
+
+  /** Reads the config (or the embedded app), checks the commands and builds the isolation app. */
+  static async load(options: LaunchOptions): Promise<App> {
+    const { embedded } = options;
+    if (!embedded && options.config === undefined) {
+      throw new ConfigError("launch: give a config (or an embedded app)");
+    }
+    const config = embedded
+      ? parseConfig(embedded.config, "<embedded config>", Deno.cwd())
+      : await loadConfig(options.config!);
+    const commands = options.commands ?? {};
+    for (const name of Object.keys(commands)) {
+      if (name.startsWith(BUILTIN_PREFIX)) {
+        throw new Error(
+          `command name ${JSON.stringify(name)} is reserved: "${BUILTIN_PREFIX}…" names are Airlock's own`,
+        );
+      }
+    }
+    let built: IsolationDocument | null = null;
+    if (config.pattern.use === "isolation") {
+      built = embedded ? embedded.isolation : await buildFromFolder(config.pattern.dir);
+      if (!built) throw new ConfigError("the embedded app has no built isolation document");
+    }
+    return new App(config, commands, built, options);
+  }
+
+  get isolation(): IsolationDocument | null {
+    return this.#built;
+  }
+
+  /** Opens a window; its label must be new. */
+  async openWindow(spec: WindowConfig): Promise<AppWindow> {
+    if (this.windows.has(spec.label)) throw new Error(`a window labelled "${spec.label}" is open already`);
+    const { embedded } = this.options;
+    const window = await AppWindow.open(spec, {
+      config: this.config,
+      commands: this.commands,
+      isolation: () => this.#built,
+      asset: embedded
+        ? embeddedAssets(embedded.frontend)
+        : (path) => readAsset(this.config.frontendDir, path),
+      audit: this.options.audit ??
+        ((entry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`)),
+      tap: this.options.tap,
+      route: (event, payload, label) => this.emitTo(label, event, payload),
+      console: this.options.console ?? false,
+      devtools: this.options.devtools ?? this.config.devtools,
+    });
+    this.windows.set(spec.label, window);
+    window.closed.then(() => this.windows.get(spec.label) === window && this.windows.delete(spec.label));
+    return window;
+  }
+
+  /** An event to one window's page, or to every window's. */
+  async emitTo(label: string | null, event: string, payload?: unknown): Promise<void> {
+    const targets = label === null
+      ? [...this.windows.values()]
+      : [this.windows.get(label)].filter((w) => !!w);
+    await Promise.all(targets.map((window) => window!.emit(event, payload)));
+  }
+
+  async rebuildIsolation(): Promise<IsolationDocument> {
+    if (this.config.pattern.use !== "isolation") {
+      throw new Error("this app has no isolation app (brownfield)");
+    }
+    if (this.options.embedded) throw new Error("an embedded app has no isolation folder to rebuild from");
+    const next = await buildFromFolder(this.config.pattern.dir);
+    this.#built = next;
+    await Promise.all([...this.windows.values()].map((window) => window.reloadIsolation()));
+    return next;
+  }
+}
+
+/**
+ * Opens an app and the windows its config lists; resolves, once the first has loaded, to that window's
+ * handle with the app's members beside it.
+ * @example
+ * const app = await launch({ config: "demo/airlock.conf.json", commands });
+ * await app.evaluate(`window.airlock.invoke("greet", { name: "Ada" })`);
+ * await app.close();
+ */
+export async function launch(options: LaunchOptions): Promise<AppHandle> {
+  const app = await App.load(options);
+  if (!(options.devtools ?? app.config.devtools)) closeInspectorServer();
+  const [first, ...rest] = app.config.windows;
+  const main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
+  for (const spec of rest) await app.openWindow(spec);
+  return {
+    get label() {
+      return main.label;
+    },
+    get title() {
+      return main.title;
+    },
+    get closed() {
+      return main.closed;
+    },
+    config: app.config,
+    get isolation() {
+      return app.isolation;
+    },
+    evaluate: (js, evaluateOptions) => main.evaluate(js, evaluateOptions),
+    emit: (event, payload) => main.emit(event, payload),
+    listen: (event, listener) => main.listen(event, listener),
+    rebuildIsolation: () => app.rebuildIsolation(),
+    showOverlay: (message) => main.showOverlay(message),
+    reload: () => main.reload(),
+    close: () => main.close(),
+    windows: () => [...app.windows.values()],
+    window: (label) => app.windows.get(label),
+    openWindow: (spec) =>
+      app.openWindow({ title: app.config.app.title, url: "index.html", width: 800, height: 600, ...spec }),
+    emitTo: (label, event, payload) => app.emitTo(label, event, payload),
+  };
+}
+
+/** Builds the isolation app from its folder (dev, tests). Loaded only then: an embedded app, which ships
+ * its document built, never loads the build code. */
+async function buildFromFolder(dir: string): Promise<IsolationDocument> {
+  const { buildIsolationDocument } = await import("../build/isolation.ts");
+  return await buildIsolationDocument(dir);
+}
+
+/** WebKit opens a remote Web Inspector for whichever of these is set; only dev builds may have one. */
+function closeInspectorServer(): void {
+  for (const name of ["WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER"]) {
+    try {
+      Deno.env.delete(name);
+    } catch (error) {
+      // WebKit reads the environment itself: if Deno may not clear it, the inspector could open.
+      throw new ConfigError(
+        `cannot clear ${name} before WebKit starts (${(error as Error).message}): run with --allow-env`,
+      );
+    }
+  }
+}

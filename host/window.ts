@@ -1,0 +1,161 @@
+// One window of an app: a native webview (native/), the bridge's scripts in it (frontend/), and the core's
+// message handling for it (core/window.ts). Its own isolation sessions, keys, tickets and outbox.
+import { pageScript, relayScript } from "../frontend/bridge.ts";
+import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts";
+import type { SchemeResponse } from "../protocol/scheme.ts";
+import type { IsolationDocument } from "../isolation/document.ts";
+import { Webview } from "../native/webview.ts";
+import { type Asset } from "../core/assets.ts";
+import { builtinCommands } from "../core/builtins.ts";
+import type { AppConfig, WindowConfig } from "../core/config.ts";
+import type { EventListener } from "../core/events.ts";
+import type { Commands } from "../core/router.ts";
+import { type AuditEntry, WindowCore } from "../core/window.ts";
+
+/** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
+export const API_MODULE_PATH = "/__airlock/api.js";
+const apiModule = (): SchemeResponse => ({
+  status: 200,
+  contentType: "text/javascript; charset=utf-8",
+  body: new TextEncoder().encode(
+    `const api = window.airlock;\nexport const { invoke, listen, once, emit, fs, http, app } = api;\n` +
+      `export const currentWindow = api.window;\nexport default api;\n`,
+  ),
+});
+
+export interface WindowParts {
+  config: AppConfig;
+  commands: Commands;
+  isolation: () => IsolationDocument | null;
+  asset: (path: string) => Asset | Promise<Asset>;
+  audit: (entry: AuditEntry) => void;
+  tap?: (wire: string) => void;
+  route: (event: string, payload: unknown, label: string | null) => Promise<void>;
+  console: boolean;
+  devtools: boolean;
+}
+
+/** What a test, a harness or an app's own code holds of one window. */
+export interface WindowHandle {
+  readonly label: string;
+  /** The native window's title. */
+  readonly title: string;
+  /** Runs JS in the window's main frame (an expression or statements, `await` allowed) and returns the
+   * JSON-serialisable result. `world: "airlock"` runs it beside the bridge instead, for testing the core's
+   * own defences as if the page had broken out of its world.
+   * @example await win.evaluate(`window.airlock.invoke("greet", { name: "Ada" })`) */
+  evaluate(js: string, options?: { world?: string }): Promise<unknown>;
+  /** Sends an event to this window's page: only its listeners for that event receive it. */
+  emit(event: string, payload?: unknown): Promise<void>;
+  /** Listens for an event this window's page emits; returns the function that stops listening. */
+  listen(event: string, listener: EventListener): () => void;
+  /** Shows a message over the page (dev build errors), or removes it with null. */
+  showOverlay(message: string | null): Promise<void>;
+  /** Reloads the page (and so its isolation frame, with a fresh key). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+  /** Settles when the window is gone, also when the user closed it. */
+  readonly closed: Promise<void>;
+}
+
+export class AppWindow implements WindowHandle {
+  readonly label: string;
+  readonly closed: Promise<void>;
+  readonly core: WindowCore;
+  readonly #view: Webview;
+
+  private constructor(spec: WindowConfig, parts: WindowParts) {
+    this.label = spec.label;
+    const closing = new AbortController();
+    let view: Webview | null = null;
+    this.core = new WindowCore({
+      label: spec.label,
+      config: parts.config,
+      commands: parts.commands,
+      builtins: (events) =>
+        builtinCommands(parts.config, events, {
+          label: spec.label,
+          signal: closing.signal,
+          setTitle: (title) => view?.setTitle(title),
+          close: () => view?.close() ?? Promise.resolve(),
+        }),
+      isolation: parts.isolation,
+      toRelay: (js, world) => view ? view.evaluate(js, world) : Promise.resolve(),
+      audit: parts.audit,
+      tap: parts.tap,
+      route: parts.route,
+    });
+    const core = this.core;
+    view = new Webview({
+      title: spec.title,
+      width: spec.width,
+      height: spec.height,
+      schemes: {
+        // The frontend API as an ES module, at a path reserved for it.
+        app: (request) => request.path === API_MODULE_PATH ? apiModule() : parts.asset(request.path),
+        isolation: (request) => core.serveIsolation(request),
+      },
+      userScripts: [
+        {
+          source: relayScript({
+            appOrigin: APP_ORIGIN,
+            isolated: parts.config.pattern.use === "isolation",
+            maxWireChars: core.maxWireChars,
+            hookTimeoutMs: parts.config.limits.hookTimeoutMs,
+            readyTimeoutMs: parts.config.limits.readyTimeoutMs,
+            coreHandler: CORE_HANDLER,
+          }),
+          world: BRIDGE_WORLD,
+        },
+        { source: pageScript({ appOrigin: APP_ORIGIN, window: spec.label }) },
+      ],
+      messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage: (wire) => core.handle(wire) },
+      devtools: parts.devtools,
+      console: parts.console,
+      onPageCommitted: () => core.pageCommitted(),
+    });
+    this.#view = view;
+    this.closed = view.closed;
+    view.closed.then(() => closing.abort());
+  }
+
+  /** Opens the window and loads its page. */
+  static async open(spec: WindowConfig, parts: WindowParts): Promise<AppWindow> {
+    const window = new AppWindow(spec, parts);
+    await window.#view.load(`${APP_ORIGIN}/${spec.url.replace(/^\/+/, "")}`);
+    return window;
+  }
+
+  get title(): string {
+    return this.#view.title;
+  }
+
+  evaluate(js: string, options?: { world?: string }): Promise<unknown> {
+    return this.#view.evaluate(js, options?.world);
+  }
+
+  emit(event: string, payload?: unknown): Promise<void> {
+    return this.core.events.emit(event, payload);
+  }
+
+  listen(event: string, listener: EventListener): () => void {
+    return this.core.events.listen(event, listener);
+  }
+
+  /** Loads the isolation app's current build into the frame (a new document, key and handshake). */
+  async reloadIsolation(): Promise<void> {
+    await this.#view.evaluate(`reloadIsolation()`, BRIDGE_WORLD);
+  }
+
+  async showOverlay(message: string | null): Promise<void> {
+    await this.#view.evaluate(`showOverlay(${JSON.stringify(message)})`, BRIDGE_WORLD);
+  }
+
+  reload(): Promise<void> {
+    return this.#view.reload();
+  }
+
+  close(): Promise<void> {
+    return this.#view.close();
+  }
+}

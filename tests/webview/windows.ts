@@ -1,0 +1,111 @@
+// One app, several windows: the config's windows open at start, more open from Deno, each with its own
+// isolation sessions and keys, and events reach exactly the windows they are for.
+import assert from "node:assert/strict";
+import { type CommandContext, launch } from "../../mod.ts";
+import { makeApp } from "../fixture.ts";
+
+const INVOKE = "window.__TAURI__.core.invoke";
+
+async function twoWindowApp() {
+  const config = await makeApp({
+    hook:
+      `window.__TAURI_ISOLATION_HOOK__ = (m, { window }) => ({ ...m, payload: { ...m.payload, via: window } });`,
+    frontend: { "second.html": `<!doctype html><title>second</title><p>second window</p>` },
+  });
+  const text = JSON.parse(await Deno.readTextFile(config));
+  text.tauri.windows = [
+    { title: "First window", width: 640, height: 480 },
+    { label: "second", title: "Second window", url: "second.html", width: 320, height: 240 },
+  ];
+  await Deno.writeTextFile(config, JSON.stringify(text));
+  const sealed = new Map<string, string[]>();
+  const seen: { window: string; args: unknown }[] = [];
+  const app = await launch({
+    config,
+    commands: {
+      echo: (args: unknown, context: CommandContext) => (seen.push({ window: context.window, args }), args),
+    },
+    audit: () => {},
+    tap: (wire) =>
+      void (wire.startsWith("s") && sealed.set("last", [...sealed.get("last") ?? [], wire.slice(1)])),
+  });
+  return { app, seen, sealed };
+}
+
+Deno.test("windows: the config's windows open at start, each its own label, title and page", async () => {
+  const { app, seen } = await twoWindowApp();
+  try {
+    assert.deepEqual(app.windows().map((w) => w.label), ["main", "second"]);
+    const second = app.window("second")!;
+    assert.equal(app.title, "First window");
+    assert.equal(second.title, "Second window");
+    assert.equal(await second.evaluate(`document.title`), "second");
+    // The hook sees each window's label, and so does the command.
+    assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { n: 1 })`), { n: 1, via: "main" });
+    assert.deepEqual(await second.evaluate(`${INVOKE}("echo", { n: 2 })`), { n: 2, via: "second" });
+    assert.deepEqual(seen.map((s) => s.window), ["main", "second"]);
+    assert.equal(await second.evaluate(`window.__TAURI_INTERNALS__.metadata.currentWindow.label`), "second");
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
+
+Deno.test("windows: each has its own keys — a message sealed for one is refused by another", async () => {
+  const { app, sealed } = await twoWindowApp();
+  try {
+    await app.evaluate(`${INVOKE}("echo", { secret: 1 })`);
+    const [envelope] = sealed.get("last")!.slice(-1);
+    const second = app.window("second")!;
+    const answer = JSON.parse(
+      await second.evaluate(
+        `window.webkit.messageHandlers.airlockCore.postMessage(${JSON.stringify("s" + envelope)})`,
+        { world: "airlock" },
+      ) as string,
+    );
+    assert.equal(answer.ok, false);
+    assert.match(answer.error, /rejected by the core: .*(another session|failed authentication)/);
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
+
+Deno.test("windows: emitTo reaches only its target; emit reaches every window; the core can do both", async () => {
+  const { app } = await twoWindowApp();
+  const second = app.window("second")!;
+  try {
+    for (const window of [app, second]) {
+      await window.evaluate(`(async () => {
+        window.got = [];
+        await window.__TAURI__.event.listen("note", (e) => window.got.push(e.payload));
+      })()`);
+    }
+    // From the first window's page, to the second window only, then to everyone.
+    await app.evaluate(
+      `${INVOKE}("plugin:event|emit_to", { target: { kind: "WebviewWindow", label: "second" }, event: "note", payload: "to second" })`,
+    );
+    await app.evaluate(`window.__TAURI__.event.emit("note", "to all")`);
+    // From Deno.
+    await app.emitTo("main", "note", "core to main");
+    await app.emitTo(null, "note", "core to all");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await app.evaluate(`window.got`), ["to all", "core to main", "core to all"]);
+    assert.deepEqual(await second.evaluate(`window.got`), ["to second", "to all", "core to all"]);
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
+
+Deno.test("windows: a window opened from Deno runs through isolation with its own label; labels are unique", async () => {
+  const { app, seen } = await twoWindowApp();
+  try {
+    const third = await app.openWindow({ label: "third", title: "Third" });
+    assert.equal(third.title, "Third");
+    assert.deepEqual(await third.evaluate(`${INVOKE}("echo", { n: 3 })`), { n: 3, via: "third" });
+    assert.equal(seen.at(-1)?.window, "third");
+    await assert.rejects(app.openWindow({ label: "third" }), /a window labelled "third" is open already/);
+    await third.close();
+    assert.deepEqual(app.windows().map((w) => w.label), ["main", "second"]);
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
