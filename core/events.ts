@@ -30,7 +30,7 @@ export interface Channel {
   close(): Promise<void>;
 }
 
-const CHANNEL_REF = /^__CHANNEL__:(\d{1,15})$/;
+const CHANNEL_REF = /^__CHANNEL__:(\d{1,16})$/;
 
 // Tauri's rule for event names, so names valid there are valid here and nothing odd reaches a listener.
 const EVENT_NAME = /^[A-Za-z0-9\-/:_]{1,256}$/;

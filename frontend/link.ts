@@ -25,8 +25,10 @@ const UP = "airlock-up"; // page → relay
 const DOWN = "airlock-down"; // relay → page
 
 /** The page world's end: `onDown` receives what the relay sends (a structured clone in this world).
- * The sender it returns says whether the relay could read what was sent: the relay reads it during the
- * dispatch, as a structured clone, and cancels the event when that clone fails (a function, a symbol…). */
+ * The sender it returns says whether the relay took what was sent: the relay reads it during the
+ * dispatch (as a structured clone) and cancels the event once it holds it, as its last act. Anything
+ * that goes wrong before — a value that cannot be cloned, a stack a page script had nearly used up —
+ * leaves the event uncancelled, and the caller knows the call was not taken. */
 export function pageEnd(onDown: (detail: unknown) => void): (detail: unknown) => boolean {
   let node: EventTarget | null = null;
   const onLink = (event: Event) => {
@@ -39,22 +41,29 @@ export function pageEnd(onDown: (detail: unknown) => void): (detail: unknown) =>
   addListener(doc, LINK, onLink, true);
   // If the relay ran first it is waiting for this; otherwise it announces itself when it runs.
   if (node === null) dispatch(doc, customEvent(ASK, null));
-  return (detail) => node !== null && dispatch(node, customEvent(UP, detail, false, true));
+  return (detail) => node !== null && !dispatch(node, customEvent(UP, detail, false, true));
 }
 
-/** The relay's end. `onUp` receives what the page's bridge sends; the first "linked" is the bridge's. */
-export function relayEnd(onUp: (detail: unknown) => void): (detail: unknown) => void {
+/** The relay's end. `take` receives what the page's bridge sends and returns how to give it back (should
+ * the acknowledgement fail); the first "linked" is the bridge's own. */
+export function relayEnd(take: (detail: unknown) => () => void): (detail: unknown) => void {
   const node = createNode();
   let linked = false;
   addListener(node, UP, (event) => {
     const detail = eventDetail(event);
-    if (detail === null) return preventDefault(event); // it could not be cloned into this world
+    if (detail === null) return; // it could not be cloned into this world: not taken
     if (!linked) {
       linked = own(detail, "t") === "linked";
       if (linked) removeListener(doc, ASK, announce, true);
       return;
     }
-    onUp(detail);
+    let untake: (() => void) | null = take(detail);
+    try {
+      preventDefault(event);
+      untake = null;
+    } finally {
+      if (untake !== null) untake();
+    }
   });
   function announce() {
     const root = documentElement(doc);

@@ -8,18 +8,21 @@
 // node is `window.event`.
 import {
   apply,
-  ArrayPrototype,
   defineProperty,
   getPrototypeOf,
   hasOwn,
   isArray,
+  isIntrinsicPrototype,
   isView,
   objectKeys,
-  ObjectPrototype,
   own,
   ownValue,
+  promiseCatch,
+  promiseFinally,
+  promiseThenMethod,
   put,
   randomHex,
+  randomId,
   record,
   SafeError,
   SafePromise,
@@ -45,7 +48,6 @@ export function createPageBridge(): PageBridge {
   const pending = record<{ nonce: string; done: Settle }>();
   const callbacks = record<Callback>();
   let nextId = 1;
-  let nextCallback = 1;
   let closedReason: string | null = null;
   // What the relay sent, handled in a microtask: see the header.
   const inbox = record<unknown>();
@@ -69,7 +71,9 @@ export function createPageBridge(): PageBridge {
     const type = own(detail, "t");
     if (type === "answer") return answered(detail);
     if (type === "event") return delivered(detail);
-    if (type === "closed") return closeAll(SafeString(own(detail, "reason")));
+    // From now on new calls are refused; those in flight are settled one by one by the relay (rejected
+    // if they did not run, answered if they reached the core).
+    if (type === "closed") closedReason = SafeString(own(detail, "reason"));
   }
 
   function answered(detail: unknown) {
@@ -93,16 +97,6 @@ export function createPageBridge(): PageBridge {
     for (let i = 0; i < ids.length; i++) {
       const id = own(ids, SafeString(i));
       runCallback(id, { event, id, payload });
-    }
-  }
-
-  function closeAll(reason: string) {
-    closedReason = reason;
-    const ids = objectKeys(pending);
-    for (let i = 0; i < ids.length; i++) {
-      const done = pending[ids[i]].done;
-      delete pending[ids[i]];
-      done(false, reason);
     }
   }
 
@@ -140,13 +134,13 @@ export function createPageBridge(): PageBridge {
     delete pending[id];
     done(
       false,
-      `invoke ${cmd}: the arguments cannot be sent (they hold a value that cannot be cloned: ` +
-        `a function, a symbol, a DOM node…)`,
+      `invoke ${cmd}: the call could not be handed to the bridge (its arguments hold a value that cannot ` +
+        `be cloned — a function, a symbol, a DOM node — or the page's stack was nearly used up)`,
     );
   }
 
   function invoke(cmd: unknown, args: unknown = {}, options: unknown = null): Promise<unknown> {
-    return new SafePromise((resolve, reject) => {
+    return promiseOf((resolve, reject) => {
       if (typeof cmd !== "string" || cmd === "" || cmd.length > 256) {
         return reject(new SafeTypeError("invoke: the command name must be a non-empty string (≤ 256 chars)"));
       }
@@ -161,7 +155,10 @@ export function createPageBridge(): PageBridge {
     if (typeof fn !== "function") {
       throw new SafeTypeError("transformCallback: the callback must be a function");
     }
-    const id = nextCallback++;
+    // Random, not counted: the core routes events and channel messages by these ids, so a page script
+    // that could guess an honest listener's id could feed it, or unlisten it, by name.
+    let id = randomId();
+    while (callbacks[id]) id = randomId();
     callbacks[id] = { fn: fn as (value: unknown) => void, once: once === true };
     return id;
   }
@@ -182,8 +179,9 @@ function describe(error: unknown): string {
 
 /**
  * Tauri's serialisation hook: an argument with a __TAURI_TO_IPC_KEY__ method (a Channel) travels as what
- * that method returns. Looked up on the value and its prototypes, but never on Object.prototype or
- * Array.prototype: a function a page plants there would otherwise run on every honest call's arguments.
+ * that method returns. Looked up on the value and its prototypes up to the first of the realm's own
+ * (Object.prototype, Date.prototype, ArrayBuffer.prototype, …): a function a page plants on one of those
+ * would otherwise run on, and replace, honest calls' arguments.
  * Objects are copied only where something changed, by definition (no setter sees the copy).
  */
 function toIpc(value: unknown, depth: number): unknown {
@@ -208,7 +206,7 @@ function toIpc(value: unknown, depth: number): unknown {
 function serialiser(value: object): ((this: unknown) => unknown) | null {
   let at: object | null = value;
   for (let hops = 0; at !== null && hops < 32; hops++) {
-    if (at === ObjectPrototype || at === ArrayPrototype) return null;
+    if (isIntrinsicPrototype(at)) return null;
     if (hasOwn(at, "__TAURI_TO_IPC_KEY__")) {
       const fn = ownValue(at, "__TAURI_TO_IPC_KEY__");
       return typeof fn === "function" ? fn as (this: unknown) => unknown : null;
@@ -216,6 +214,52 @@ function serialiser(value: object): ((this: unknown) => unknown) | null {
     at = getPrototypeOf(at);
   }
   return null;
+}
+
+/**
+ * A promise for honest code that a page script cannot reach into later: its own `then`, `catch`,
+ * `finally` and `constructor` are the originals (so neither `await` nor `.then()` goes through a
+ * replaced Promise.prototype), and what it resolves with is never asked for a `then` a page planted on
+ * a prototype (that would let it choose the value honest code gets).
+ */
+export function promiseOf<T>(
+  executor: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+): Promise<T> {
+  let settle: { resolve: (value: T) => void; reject: (error: unknown) => void } | null = null;
+  const promise = new SafePromise<T>((resolve, reject) => void (settle = { resolve, reject }));
+  const fixed = (name: string, value: unknown) =>
+    defineProperty(
+      promise,
+      name,
+      { __proto__: null, value, writable: false, configurable: false } as PropertyDescriptor,
+    );
+  fixed("then", promiseThenMethod);
+  fixed("catch", promiseCatch);
+  fixed("finally", promiseFinally);
+  fixed("constructor", SafePromise);
+  // The executor (which sends the call) runs last: should anything above fail — a page script may have
+  // used up most of the stack — nothing has been sent whose answer nobody could receive.
+  const { resolve, reject } = settle!;
+  try {
+    executor((value) => resolve(inert(value) as T), reject);
+  } catch (error) {
+    reject(error);
+  }
+  return promise;
+}
+
+/** `value`, with an own non-enumerable `then` of undefined when it would otherwise inherit one. */
+function inert(value: unknown): unknown {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return value;
+  // `in` runs no getter; an own `then` is the value's own business.
+  if (!("then" in (value as object)) || hasOwn(value as object, "then")) return value;
+  // Answers are the bridge's own structured clones and functions it made: never frozen.
+  defineProperty(
+    value,
+    "then",
+    { __proto__: null, value: undefined, enumerable: false } as PropertyDescriptor,
+  );
+  return value;
 }
 
 /** Defines a global the page cannot change or delete. */

@@ -7,12 +7,11 @@ import {
   objectFreeze,
   own,
   SafeError,
-  SafePromise,
   SafeString,
   SafeTypeError,
 } from "../protocol/primordials.ts";
 import type { PageConfig } from "../protocol/messages.ts";
-import { defineGlobal, type PageBridge } from "./page.ts";
+import { defineGlobal, type PageBridge, promiseOf } from "./page.ts";
 
 type Args = Record<string, unknown>;
 
@@ -20,7 +19,7 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
   const { invoke, call, transformCallback, unregisterCallback } = bridge;
   /** A promise settled by the bridge's callback (no `.then` chain on a page-reachable promise). */
   const ask = <T>(cmd: string, args: unknown, map: (value: unknown) => T): Promise<T> =>
-    new SafePromise((resolve, reject) =>
+    promiseOf((resolve, reject) =>
       call(cmd, args, (ok, value) => ok ? resolve(map(value)) : reject(new SafeError(SafeString(value))))
     );
   const nothing = () => undefined;
@@ -34,7 +33,7 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
     if (typeof event !== "string") return rejected("listen: the event name must be a string");
     if (typeof fn !== "function") return rejected("listen: the handler must be a function");
     const id = transformCallback(fn);
-    return new SafePromise((resolve, reject) =>
+    return promiseOf((resolve, reject) =>
       call("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }, (ok, value) => {
         if (ok) return resolve(() => unlisten(event, id));
         unregisterCallback(id);
@@ -52,7 +51,7 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
       if (stop !== null) stop();
       (fn as (message: unknown) => void)(message);
     };
-    return new SafePromise((resolve, reject) => {
+    return promiseOf((resolve, reject) => {
       if (typeof event !== "string") {
         return reject(new SafeTypeError("listen: the event name must be a string"));
       }
@@ -148,5 +147,5 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
 }
 
 function rejected(message: string): Promise<never> {
-  return new SafePromise((_, reject) => reject(new SafeTypeError(message)));
+  return promiseOf((_, reject) => reject(new SafeTypeError(message)));
 }

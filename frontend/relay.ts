@@ -12,6 +12,8 @@ import { packMessage, restoreBytes, unpackMessage } from "../protocol/wire.ts";
 import {
   apply,
   arrayMap,
+  arrayPush,
+  arraySplice,
   defineProperty,
   isArray,
   jsonStringify,
@@ -31,6 +33,7 @@ import {
   messageData,
   messageOrigin,
   messageSource,
+  microtask,
   postToWindow,
   removeElement,
   setAttribute,
@@ -52,7 +55,24 @@ export function startRelay(config: RelayConfig): void {
 
   let lastMid = 0;
   let closed: string | null = null;
-  const toPage = relayEnd(fromPage);
+  // What the page's bridge sends is taken into this inbox during its dispatch, and handled from a fresh
+  // stack: nothing a page script did to the stack it called from can cut the handling short.
+  const inbox: unknown[] = [];
+  let draining = false;
+  const take = (detail: unknown) => {
+    arrayPush(inbox, detail);
+    if (!draining) {
+      draining = true;
+      microtask(drain);
+    }
+    return () => void arraySplice(inbox, inbox.length - 1, 1);
+  };
+  const drain = () => {
+    draining = false;
+    const taken = arraySplice(inbox, 0);
+    for (let i = 0; i < taken.length; i++) fromPage(taken[i]);
+  };
+  const toPage = relayEnd(take);
   const settle = (id: string, nonce: string, ok: boolean, value: unknown) =>
     toPage(
       ok ? { t: "answer", id, nonce, ok, value } : { t: "answer", id, nonce, ok, error: SafeString(value) },

@@ -9,7 +9,15 @@
 //            refused it unopened — then it did not run: sealed for a session that has since been
 //            replaced ("stale") sends it again, anything else rejects it saying it did not run.
 // So a rejection the page sees always means the command did not run, and a command runs at most once.
-import { jsonParse, objectKeys, own, promiseThen, record, SafeString } from "../protocol/primordials.ts";
+import {
+  dateNow,
+  jsonParse,
+  objectKeys,
+  own,
+  promiseThen,
+  record,
+  SafeString,
+} from "../protocol/primordials.ts";
 import { cancel, later } from "./dom.ts";
 
 /** A call whose envelope the core refused as stale is sent again at most this many times. */
@@ -23,6 +31,8 @@ interface Call {
   copy: string;
   sends: number;
   timer: number | undefined;
+  /** When it must have reached the core (else it is rejected: it did not run). */
+  deadline: number;
 }
 
 export interface CallsDeps {
@@ -46,7 +56,8 @@ export interface Calls {
   refused(copy: string, error: string): void;
   /** Rejects every call not at the core (they did not run) with this reason. */
   failWaiting(reason: string): void;
-  /** Rejects every call, wherever it is (the bridge is closing). */
+  /** The bridge is closing: every call not at the core is rejected (it did not run); those at the core
+   * are answered as usual. */
   failAll(reason: string): void;
 }
 
@@ -74,29 +85,40 @@ export function createCalls(deps: CallsDeps): Calls {
     call.copy = "";
     cancel(call.timer);
     if (failure !== null) return didNotRun(call, failure);
+    // readyTimeoutMs for each wait, and one deadline for the whole way to the core, however often the
+    // frame is re-keyed meanwhile.
+    const left = call.deadline - dateNow();
+    const reason = left < deps.readyTimeoutMs
+      ? `the call did not reach the core within ${deps.readyTimeoutMs + deps.hookTimeoutMs} ms`
+      : `the isolation frame was not ready within ${deps.readyTimeoutMs} ms`;
     call.timer = later(
-      () => didNotRun(call, `the isolation frame was not ready within ${deps.readyTimeoutMs} ms`),
-      deps.readyTimeoutMs,
+      () => didNotRun(call, reason),
+      left < deps.readyTimeoutMs ? left : deps.readyTimeoutMs,
     );
     if (runtimeReady) send(call);
   };
 
   const send = (call: Call) => {
+    if (call.sends >= MAX_SENDS) {
+      return didNotRun(call, `the isolation frame was replaced ${MAX_SENDS} times while the call waited`);
+    }
     const copy = `c${nextCopy++}`;
     const toRuntime = deps.toRuntime;
     if (!toRuntime(copy, call.nonce, call.message)) return;
-    cancel(call.timer);
     call.place = "runtime";
     call.copy = copy;
     call.sends++;
     byCopy[copy] = call.id;
-    // The runtime answers within the hook's timeout; this is only the backstop for a runtime that died
-    // without the relay noticing.
+    // The runtime answers within the hook's timeout; the deadline covers one that died unnoticed.
+    cancel(call.timer);
     call.timer = later(() => {
       if (call.place === "runtime" && call.copy === copy) {
-        didNotRun(call, `the isolation runtime did not answer within ${deps.hookTimeoutMs + 5000} ms`);
+        didNotRun(
+          call,
+          `the call did not reach the core within ${deps.readyTimeoutMs + deps.hookTimeoutMs} ms`,
+        );
       }
-    }, deps.hookTimeoutMs + 5000);
+    }, call.deadline - dateNow());
   };
 
   const atCore = (call: Call, envelope: string) => {
@@ -128,7 +150,17 @@ export function createCalls(deps: CallsDeps): Calls {
   return {
     add(id, nonce, message) {
       if (calls[id]) return;
-      const call: Call = { id, nonce, message, place: "queued", copy: "", sends: 0, timer: undefined };
+      const deadline = dateNow() + deps.readyTimeoutMs + deps.hookTimeoutMs;
+      const call: Call = {
+        id,
+        nonce,
+        message,
+        place: "queued",
+        copy: "",
+        sends: 0,
+        timer: undefined,
+        deadline,
+      };
       calls[id] = call;
       wait(call);
     },
@@ -156,9 +188,10 @@ export function createCalls(deps: CallsDeps): Calls {
       each((call) => call.place !== "core" && didNotRun(call, reason));
     },
     failAll(reason) {
+      // Calls at the core keep their real answer (the core still sends it): only the others are rejected.
       failure = reason;
       runtimeReady = false;
-      each((call) => call.place === "core" ? finish(call, false, reason) : didNotRun(call, reason));
+      each((call) => call.place !== "core" && didNotRun(call, reason));
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   documentElement,
   eventTarget,
   isConnected,
+  isTrusted,
   later,
   observe,
   parentNode,
@@ -203,7 +204,7 @@ export function createIsolationFrame(events: FrameEvents): IsolationFrame {
   };
   // On the document, in the capture phase, registered before any page script: the first stop of a load
   // event's path (load events skip the window), so no page listener can stop it on the way to the frame.
-  addListener(doc, "load", (event) => eventTarget(event) === element && loaded(), true);
+  addListener(doc, "load", (event) => isTrusted(event) && eventTarget(event) === element && loaded(), true);
   const observer = SafeMutationObserver ? new SafeMutationObserver(watch) : null;
   if (observer !== null) observe(observer, doc, { childList: true });
   watch();

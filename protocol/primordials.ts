@@ -89,6 +89,7 @@ export const SafeNumber = Number;
 export const isSafeInteger = Number.isSafeInteger;
 export const isInteger = Number.isInteger;
 export const mathCeil = Math.ceil;
+export const dateNow = Date.now;
 export const mathMin = Math.min;
 export const fromCharCode = String.fromCharCode;
 export const encodeUriComponent = encodeURIComponent;
@@ -123,6 +124,9 @@ export const promiseThen = uncurry(Promise.prototype.then) as <T, R1 = T, R2 = n
   onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
   onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
 ) => Promise<R1 | R2>;
+export const promiseCatch = Promise.prototype.catch;
+export const promiseFinally = Promise.prototype.finally;
+export const promiseThenMethod = Promise.prototype.then;
 export const promiseResolve = (value?: unknown): Promise<unknown> =>
   ReflectApply(Promise.resolve, Promise, [value]) as Promise<unknown>;
 export const promiseReject = (reason: unknown): Promise<never> =>
@@ -254,6 +258,35 @@ export const aesGcmDecrypt = (
   ]);
 export const importAesKey = (raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> =>
   ReflectApply(subtleImportKey, subtle, ["raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]]);
+
+// The prototypes the realm starts with (Object.prototype, Date.prototype, ArrayBuffer.prototype, every
+// DOM interface's…): a method a page script later adds to one of them is the page's, not a value's own.
+const intrinsicPrototypes = new Set<object>();
+const setHas = uncurry(Set.prototype.has) as (set: Set<object>, value: object) => boolean;
+const setAdd = uncurry(Set.prototype.add) as (set: Set<object>, value: object) => Set<object>;
+{
+  const names = Object.getOwnPropertyNames(globalThis);
+  for (let i = 0; i < names.length; i++) {
+    const descriptor = ObjectGetOwnPropertyDescriptor(globalThis, names[i]);
+    const value = descriptor && hasOwn(descriptor, "value") ? descriptor.value : undefined;
+    if (typeof value !== "function") continue;
+    const prototype = ObjectGetOwnPropertyDescriptor(value, "prototype")?.value;
+    if (prototype !== null && typeof prototype === "object") setAdd(intrinsicPrototypes, prototype);
+  }
+  setAdd(intrinsicPrototypes, getPrototypeOf(Uint8Array.prototype));
+  setAdd(intrinsicPrototypes, Function.prototype);
+  setAdd(intrinsicPrototypes, Object.prototype);
+}
+/** Whether `object` is one of the prototypes the realm started with. */
+export const isIntrinsicPrototype = (object: object): boolean => setHas(intrinsicPrototypes, object);
+
+/** A random safe integer of 52 bits: ids a page script cannot guess (Tauri's callback ids are numbers). */
+export function randomId(): number {
+  const bytes = randomBytes(7);
+  let n = bytes[0] & 15;
+  for (let i = 1; i < 7; i++) n = n * 256 + bytes[i];
+  return n + 1;
+}
 
 const digits = "0123456789abcdef";
 /** n random bytes as lowercase hex: nonces, ids. */

@@ -164,9 +164,11 @@ function pageRule(node: AstNode): string | null {
   }
 }
 
-/** `"__AIRLOCK_…" in win`: the entry's check for its own marker, which it defines non-configurable. */
+/** `"__AIRLOCK_…" in win`: the entry's check for its own marker, which it defines non-configurable; and
+ * `"then" in value`: page.ts asking, without running any getter, whether a value would look like a promise. */
 function isMarkerCheck(left: AstNode): boolean {
-  return left.type === "Literal" && typeof left.value === "string" && left.value.startsWith("__AIRLOCK");
+  return left.type === "Literal" && typeof left.value === "string" &&
+    (left.value.startsWith("__AIRLOCK") || left.value === "then");
 }
 
 // ---- Walk ----------------------------------------------------------------------------------------------
@@ -338,7 +340,7 @@ Deno.test("the bridge lint flags what the rule forbids and nothing else", async 
       `in: "k" in x`,
       "instanceof: x instanceof b",
     ]);
-    assert.deepEqual(await rules(`${imports} "__AIRLOCK_BRIDGE__" in x;`), []);
+    assert.deepEqual(await rules(`${imports} "__AIRLOCK_BRIDGE__" in x; "then" in x;`), []);
     assert.deepEqual(await rules(`${imports} x\`t\`;`), ["tagged template: x`t`"]);
 
     // Names that are not references to globals.

@@ -283,7 +283,10 @@ Deno.test("bridge integrity 5: nothing hangs — uncloneable arguments, a remove
       const moved = await moving;
       return { bad, quick, next, removed, moved };
     })()`) as Record<string, unknown>;
-    assert.match(outcome.bad as string, /invoke echo: the arguments cannot be sent/);
+    assert.match(
+      outcome.bad as string,
+      /invoke echo: the call could not be handed to the bridge \(its arguments hold a value that cannot be cloned/,
+    );
     assert.deepEqual(outcome, {
       ...outcome,
       quick: true,
@@ -302,16 +305,13 @@ Deno.test("bridge integrity 5: nothing hangs — uncloneable arguments, a remove
       document.close();
       const started = Date.now();
       const after = await invoke("echo", { after: "open" }).then(() => "resolved", (e) => e.message);
-      return { pending: await pending, after, quick: Date.now() - started < 1000 };
+      const quick = Date.now() - started < 1000;
+      return { pending: await pending, after, quick };
     })()`) as Record<string, unknown>;
     assert.match(closed.after as string, /document\.open\(\) replaced the page's document/);
     assert.equal(closed.quick, true);
-    // The slow call had reached the core before the page was replaced: it ran, so its answer is the truth
-    // whichever way it settles — but a rejection must say the bridge closed, not that it did not run.
-    assert.ok(
-      closed.pending === "resolved" || /document\.open\(\)/.test(closed.pending as string),
-      String(closed.pending),
-    );
+    // The slow call had reached the core before the page was replaced: it ran, and gets its real answer.
+    assert.equal(closed.pending, "resolved");
     assert.ok(!reached.some((r) => (r.args as { after?: string }).after === "open"));
   } finally {
     await handle.close();
@@ -395,6 +395,173 @@ Deno.test("bridge integrity: refusals say who refused, and a refused call did no
     const refused = await handle.evaluate(settle(`${INVOKE}("transfer", { to: "mallory" })`));
     assert.deepEqual(refused, { ok: false, error: "isolation hook refused the call: no transfers" });
     assert.deepEqual(reached, []);
+  } finally {
+    await handle.close();
+  }
+});
+
+// ---- Found by the outside review of the rebuilt bridge; each was a working attack before its fix. ----
+
+Deno.test("bridge integrity review: a page cannot feed, or remove, an honest listener or channel by guessing its id", async () => {
+  const { app: handle } = await app();
+  try {
+    await handle.evaluate(`(async () => {
+      window.got = [];
+      window.channelGot = [];
+      await window.airlock.listen("price", (e) => window.got.push(e.payload));
+      const channel = window.__TAURI_INTERNALS__.transformCallback((m) => window.channelGot.push(m.message));
+      // The attacker: every small id under its own event name, unlistened under the honest one, and as a
+      // channel for a command that streams.
+      const invoke = ${INVOKE};
+      for (let id = 0; id < 300; id++) {
+        await invoke("plugin:event|listen", { event: "evil", target: { kind: "Any" }, handler: id });
+        await invoke("plugin:event|unlisten", { event: "price", eventId: id });
+        window.__TAURI_INTERNALS__.unregisterCallback(id);
+      }
+      for (let id = 0; id < 50; id++) await invoke("stream", { to: "__CHANNEL__:" + id });
+      await window.__TAURI__.event.emit("evil", { forged: true });
+    })()`);
+    await handle.emit("price", { real: 42 });
+    await until(handle, `window.got.length > 0`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await handle.evaluate(`window.got`), [{ real: 42 }]);
+    assert.deepEqual(await handle.evaluate(`window.channelGot`), []);
+  } finally {
+    await handle.close();
+  }
+});
+
+Deno.test("bridge integrity review: a serialiser planted on a built-in prototype neither sees nor replaces arguments", async () => {
+  const { app: handle, reached } = await app();
+  try {
+    const outcome = await handle.evaluate(`(async () => {
+      const stolen = [];
+      for (const proto of [ArrayBuffer.prototype, Date.prototype, Map.prototype, Set.prototype, Number.prototype,
+        String.prototype, RegExp.prototype, Error.prototype, Blob.prototype, Object.getPrototypeOf(Uint8Array.prototype)]) {
+        proto.__TAURI_TO_IPC_KEY__ = function () { stolen.push(String(this)); return "REPLACED"; };
+      }
+      const value = await ${INVOKE}("echo", { buffer: new Uint8Array([1, 2]).buffer, when: new Date(0), n: new Number(5) });
+      return { stolen, when: value.when instanceof Date, n: value.n, buffer: value.buffer.byteLength };
+    })()`);
+    assert.deepEqual(outcome, { stolen: [], when: false, n: 5, buffer: 2 });
+    assert.equal(reached.length, 1);
+  } finally {
+    await handle.close();
+  }
+});
+
+Deno.test("bridge integrity review: replaced Promise machinery or a planted then cannot choose an honest answer", async () => {
+  const { app: handle } = await app();
+  try {
+    // Started from a timer and read back later: the test harness's own evaluation needs these built-ins.
+    await handle.evaluate(`setTimeout(async () => {
+      const { then } = Promise.prototype;
+      const constructor = Object.getOwnPropertyDescriptor(Promise.prototype, "constructor");
+      const log = [];
+      Object.defineProperty(Promise.prototype, "then", { configurable: true, writable: true, value(ok, err) {
+        return then.call(this, (v) => { if (v && v.balance !== undefined) { log.push("saw"); v = { balance: 0 }; } return ok ? ok(v) : v; }, err);
+      } });
+      Object.defineProperty(Promise.prototype, "constructor", { configurable: true, get() { return Object; } });
+      Object.defineProperty(Object.prototype, "then", { configurable: true, get() {
+        if (this === Object.prototype) return undefined;
+        return (resolve) => { log.push("planted then"); resolve({ balance: 1e9 }); };
+      } });
+      Object.defineProperty(Function.prototype, "then", { configurable: true, get() {
+        if (this === Function.prototype) return undefined;
+        return (resolve) => { log.push("function then"); resolve(() => {}); };
+      } });
+      const viaAwait = await window.airlock.invoke("echo", { balance: 12 });
+      let viaThen;
+      await window.airlock.invoke("echo", { balance: 34 }).then((v) => { viaThen = v; });
+      const unlisten = await window.airlock.listen("x", () => {});
+      delete Object.prototype.then;
+      delete Function.prototype.then;
+      Object.defineProperty(Promise.prototype, "then", { configurable: true, writable: true, value: then });
+      Object.defineProperty(Promise.prototype, "constructor", constructor);
+      window.outcome = JSON.stringify({ viaAwait: viaAwait.balance, viaThen: viaThen.balance, log, unlisten: typeof unlisten });
+    }, 0)`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const outcome = JSON.parse(await until(handle, `window.outcome`) as string);
+    assert.deepEqual(outcome, { viaAwait: 12, viaThen: 34, log: [], unlisten: "function" });
+  } finally {
+    await handle.close();
+  }
+});
+
+Deno.test("bridge integrity review: a call that reached the core keeps its real answer when the bridge closes", async () => {
+  const { app: handle, reached } = await app();
+  try {
+    const outcome = await handle.evaluate(`(async () => {
+      const call = ${INVOKE}("slow", { ms: 1500 }).then((v) => "answered: " + v, (e) => "rejected: " + e.message);
+      await new Promise((r) => setTimeout(r, 300));
+      // The frame removed until the relay gives up on this page: the bridge closes.
+      for (let i = 0; i < 25; i++) {
+        document.querySelector("iframe[data-airlock-isolation]")?.remove();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const after = await ${INVOKE}("echo", {}).then(() => "answered", (e) => e.message);
+      return { call: await call, after };
+    })()`) as { call: string; after: string };
+    assert.equal(outcome.call, "answered: slow done");
+    assert.match(outcome.after, /the isolation frame was removed 20 times/);
+    assert.deepEqual(reached.map((r) => r.cmd), ["slow"]);
+  } finally {
+    await handle.close();
+  }
+});
+
+Deno.test("bridge integrity review: invoked with the stack nearly used up, a call settles or throws — never hangs", async () => {
+  const { app: handle } = await app({ airlock: { readyTimeoutMs: 2000, hookTimeoutMs: 2000 } });
+  try {
+    await handle.evaluate(`(() => {
+      window.results = {};
+      let n = 0;
+      const honest = () => {
+        const id = n++;
+        window.results[id] = "pending";
+        try {
+          ${INVOKE}("echo", { id }).then(() => window.results[id] = "ok", () => window.results[id] = "rejected");
+        } catch {
+          window.results[id] = "threw";
+        }
+      };
+      let deepest = 0;
+      const dive = (d) => {
+        deepest = Math.max(deepest, d);
+        try { dive(d + 1); } catch { /* the bottom */ }
+        if (d > deepest - 300) { try { honest(); } catch { /* no stack for the wrapper either */ } }
+      };
+      dive(0);
+    })()`);
+    await new Promise((r) => setTimeout(r, 6000));
+    const results = await handle.evaluate(`Object.values(window.results)`) as string[];
+    assert.ok(results.length > 100, `only ${results.length} calls were tried`);
+    assert.deepEqual(results.filter((r) => r === "pending"), []);
+    assert.ok(results.includes("ok"));
+  } finally {
+    await handle.close();
+  }
+});
+
+Deno.test("bridge integrity review: a page re-keying the frame over and over cannot keep an honest call waiting", async () => {
+  const { app: handle } = await app({ airlock: { readyTimeoutMs: 1500, hookTimeoutMs: 1500 } });
+  try {
+    const outcome = await handle.evaluate(`(async () => {
+      let stop = false;
+      (async () => {
+        while (!stop) {
+          document.querySelector("iframe[data-airlock-isolation]").src = "about:blank";
+          await new Promise((r) => setTimeout(r, 120));
+        }
+      })();
+      const started = Date.now();
+      const result = await ${INVOKE}("slow", { ms: 1 }).then(() => "answered", (e) => e.message);
+      const waited = Date.now() - started;
+      stop = true;
+      return { result, settledInTime: waited < 3000 + 1000 };
+    })()`) as { result: string; settledInTime: boolean };
+    assert.equal(outcome.settledInTime, true, outcome.result);
+    assert.ok(outcome.result === "answered" || /did not run/.test(outcome.result), outcome.result);
   } finally {
     await handle.close();
   }

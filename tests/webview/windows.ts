@@ -56,6 +56,7 @@ Deno.test("windows: each has its own keys — a message sealed for one is refuse
     await app.evaluate(`${INVOKE}("echo", { secret: 1 })`);
     const [envelope] = sealed.get("last")!.slice(-1);
     const second = app.window("second")!;
+    await second.evaluate(`${INVOKE}("echo", { up: true })`); // its own session is up
     const answer = JSON.parse(
       await second.evaluate(
         `window.webkit.messageHandlers.airlockCore.postMessage(${JSON.stringify("s" + envelope)})`,
