@@ -9,6 +9,18 @@ import { ScopedFs } from "./fs.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
+/** The plugins Airlock implements itself: their "plugin:<name>|…" commands are Airlock's alone. An app
+ * may define commands of any other plugin name (its own plugins, as Tauri apps do). */
+export const BUILTIN_PLUGINS = ["app", "event", "fs", "http", "window"];
+
+/** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
+export function pluginOf(cmd: string): string | null {
+  const match = /^plugin:([^|]*)\|/.exec(cmd);
+  return match ? match[1] : null;
+}
+
+/** Whether `cmd` belongs to one of Airlock's own plugins. */
+export const isBuiltin = (cmd: string): boolean => BUILTIN_PLUGINS.includes(pluginOf(cmd) ?? "");
 
 export interface WindowControls {
   label: string;

@@ -8,7 +8,7 @@ import type { IsolationDocument } from "../isolation/document.ts";
 import type { AppConfig } from "./config.ts";
 import { IsolationDocuments } from "./documents.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
-import { BUILTIN_PREFIX } from "./builtins.ts";
+import { isBuiltin } from "./builtins.ts";
 import { WindowEvents } from "./events.ts";
 import { Outbox } from "./outbox.ts";
 import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
@@ -121,7 +121,7 @@ export class WindowCore {
 
   /** Runs an opened call once, within the window's limits. */
   async #run(call: Invocation, size: number): Promise<Answer> {
-    const table = call.cmd.startsWith(BUILTIN_PREFIX) ? this.#builtins : this.#options.commands;
+    const table = isBuiltin(call.cmd) ? this.#builtins : this.#options.commands;
     // A call runs once (its nonce is its identity), whatever copy of it comes.
     if (this.#executed.has(call.nonce)) {
       return { nonce: call.nonce, ok: false, error: "already run" };

@@ -3,7 +3,7 @@
 // windows and hands back the first window with the app's own members beside it.
 import type { IsolationDocument } from "../isolation/document.ts";
 import { type EmbeddedApp, embeddedAssets, readAsset } from "../core/assets.ts";
-import { BUILTIN_PREFIX } from "../core/builtins.ts";
+import { BUILTIN_PLUGINS, isBuiltin, pluginOf } from "../core/builtins.ts";
 import { type AppConfig, ConfigError, loadConfig, parseConfig, type WindowConfig } from "../core/config.ts";
 import type { Commands } from "../core/router.ts";
 import type { AuditEntry } from "../core/window.ts";
@@ -73,9 +73,10 @@ export class App {
       : await loadConfig(options.config!);
     const commands = options.commands ?? {};
     for (const name of Object.keys(commands)) {
-      if (name.startsWith(BUILTIN_PREFIX)) {
+      if (isBuiltin(name)) {
         throw new Error(
-          `command name ${JSON.stringify(name)} is reserved: "${BUILTIN_PREFIX}…" names are Airlock's own`,
+          `command name ${JSON.stringify(name)} is reserved: the ${pluginOf(name)} plugin is Airlock's own ` +
+            `(an app's own plugins may use any other name: ${BUILTIN_PLUGINS.join(", ")} are taken)`,
         );
       }
     }

@@ -146,3 +146,27 @@ Deno.test("an app cannot register a command under the core's reserved plugin: na
     /command name "plugin:fs\|read_file" is reserved/,
   );
 });
+
+Deno.test("an app's own plugins: plugin:<name>|<cmd> commands for names Airlock does not implement", async () => {
+  const app = await launch({
+    config: await makeApp(),
+    commands: { "plugin:notes|add": (args: { text: string }) => `added ${args.text}` },
+  });
+  try {
+    assert.equal(
+      await app.evaluate(`window.__TAURI__.core.invoke("plugin:notes|add", { text: "milk" })`),
+      "added milk",
+    );
+    // A plugin nobody registered is unknown, by its full name; Airlock's own stay Airlock's.
+    assert.deepEqual(
+      await app.evaluate(settle(`window.__TAURI__.core.invoke("plugin:clipboard|read_text", {})`)),
+      { ok: false, error: "unknown command: plugin:clipboard|read_text" },
+    );
+    assert.deepEqual(
+      await app.evaluate(settle(`window.__TAURI__.core.invoke("plugin:fs|no_such", {})`)),
+      { ok: false, error: "unknown command: plugin:fs|no_such" },
+    );
+  } finally {
+    await app.close();
+  }
+});
