@@ -12,7 +12,10 @@ as_root() {
 }
 
 missing=()
-{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libwebkit2gtk-4.1.so.0' || missing+=(libwebkit2gtk-4.1-0)
+# Read whole before matching: `ldconfig -p | grep -q` under pipefail fails when grep stops early and
+# ldconfig gets SIGPIPE, which looked like a missing WebKitGTK about one run in five.
+libraries=$({ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; })
+case "$libraries" in *libwebkit2gtk-4.1.so.0*) ;; *) missing+=(libwebkit2gtk-4.1-0) ;; esac
 if [ "$mode" = test ] && [ -z "${DISPLAY:-}" ]; then
   command -v xvfb-run >/dev/null || missing+=(xvfb)
   command -v xauth >/dev/null || missing+=(xauth)
