@@ -6,6 +6,7 @@ import type { Commands } from "./router.ts";
 import { t } from "./schema.ts";
 import { httpFetch, type HttpRequest } from "./http.ts";
 import { ScopedFs } from "./fs.ts";
+import { windowCommands, type WindowControl } from "./plugins/window.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
@@ -26,12 +27,11 @@ export interface WindowControls {
   label: string;
   /** Aborted when the window closes: its page's requests are cancelled with it. */
   signal: AbortSignal;
-  setTitle(title: string): void;
-  close(): Promise<void>;
+  /** The app's open windows (the window plugin acts on the caller's own). */
+  windows: { labels(): string[]; get(label: string): WindowControl | undefined };
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
-  const title = t.object({ label: t.optional(t.string()), value: t.string({ max: 1024 }) });
   // The page's file calls: a path (relative to the scope named by baseDir, or absolute inside a scope).
   const fs = new ScopedFs(config.fs);
   const path = { path: t.string({ max: 4096 }), baseDir: t.optional(t.string()) };
@@ -50,13 +50,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
   const fsCommand =
     <T>(schema: { parse(value: unknown, where: string): T }, run: (args: T) => unknown) => (args: unknown) =>
       run(schema.parse(args, "args"));
-  const target = t.object({ label: t.optional(t.string()) }, { extra: true });
-  // A page may act on its own window only; a label naming another is refused rather than ignored.
-  const ownWindow = (label: string | undefined) => {
-    if (label !== undefined && label !== window.label) {
-      throw new Error(`window ${JSON.stringify(label)} is not this page's window`);
-    }
-  };
   return {
     ...events.commands(),
     "plugin:app|name": () => config.app.name,
@@ -80,17 +73,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     "plugin:fs|exists": fsCommand(oneFile, (a) => fs.exists(a.path, a.baseDir)),
     // http.ts checks every field itself: the request comes from the page.
     "plugin:http|fetch": (args) => httpFetch(args as HttpRequest, config.http, window.signal),
-    "plugin:window|set_title": (args) => {
-      const { label, value } = title.parse(args, "args");
-      ownWindow(label);
-      window.setTitle(value);
-      return null;
-    },
-    "plugin:window|close": (args) => {
-      ownWindow(target.parse(args, "args").label);
-      // Shortly after the answer has gone back, so the caller's promise settles before the page is gone.
-      setTimeout(() => void window.close(), 50);
-      return null;
-    },
+    ...windowCommands(window.label, window.windows),
   };
 }

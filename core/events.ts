@@ -72,6 +72,11 @@ export class WindowEvents {
     this.#pageCount = 0;
   }
 
+  /** Whether this window's page listens for `event`. */
+  hasPageListener(event: string): boolean {
+    return (this.#page.get(event)?.size ?? 0) > 0;
+  }
+
   /** The app's own listener for events the page emits; returns the function that removes it. */
   listen(event: string, listener: EventListener): () => void {
     const name = eventName(event);

@@ -107,6 +107,7 @@ export class App {
         ((entry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`)),
       tap: this.options.tap,
       route: (event, payload, label) => this.emitTo(label, event, payload),
+      windows: { labels: () => [...this.windows.keys()], get: (label) => this.windows.get(label) },
       console: this.options.console ?? false,
       devtools: this.options.devtools ?? this.config.devtools,
     });

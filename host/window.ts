@@ -5,12 +5,16 @@ import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts"
 import type { SchemeResponse } from "../protocol/scheme.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
 import { Webview } from "../native/webview.ts";
+import type { NativeWindow } from "../native/window.ts";
+import type { WindowControl } from "../core/plugins/window.ts";
 import { type Asset } from "../core/assets.ts";
 import { builtinCommands } from "../core/builtins.ts";
 import type { AppConfig, WindowConfig } from "../core/config.ts";
 import type { EventListener } from "../core/events.ts";
 import type { Commands } from "../core/router.ts";
 import { type AuditEntry, WindowCore } from "../core/window.ts";
+
+const CLOSE_REQUESTED = "tauri://close-requested";
 
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
 export const API_MODULE_PATH = "/__airlock/api.js";
@@ -31,6 +35,7 @@ export interface WindowParts {
   audit: (entry: AuditEntry) => void;
   tap?: (wire: string) => void;
   route: (event: string, payload: unknown, label: string | null) => Promise<void>;
+  windows: { labels(): string[]; get(label: string): WindowControl | undefined };
   console: boolean;
   devtools: boolean;
 }
@@ -58,7 +63,7 @@ export interface WindowHandle {
   readonly closed: Promise<void>;
 }
 
-export class AppWindow implements WindowHandle {
+export class AppWindow implements WindowHandle, WindowControl {
   readonly label: string;
   readonly closed: Promise<void>;
   readonly core: WindowCore;
@@ -76,8 +81,7 @@ export class AppWindow implements WindowHandle {
         builtinCommands(parts.config, events, {
           label: spec.label,
           signal: closing.signal,
-          setTitle: (title) => view?.setTitle(title),
-          close: () => view?.close() ?? Promise.resolve(),
+          windows: parts.windows,
         }),
       isolation: parts.isolation,
       toRelay: (js, world) => view ? view.evaluate(js, world) : Promise.resolve(),
@@ -113,6 +117,8 @@ export class AppWindow implements WindowHandle {
       devtools: parts.devtools,
       console: parts.console,
       onPageCommitted: () => core.pageCommitted(),
+      // The window manager's close button: Tauri's close-requested, which the page may prevent.
+      onCloseRequested: () => this.#askToClose(),
     });
     this.#view = view;
     this.closed = view.closed;
@@ -128,6 +134,31 @@ export class AppWindow implements WindowHandle {
 
   get title(): string {
     return this.#view.title;
+  }
+
+  get native(): NativeWindow {
+    return this.#view.native;
+  }
+
+  setTitle(title: string): void {
+    this.#view.setTitle(title);
+  }
+
+  /** Tauri's close: with a page listening for tauri://close-requested, that listener decides (its
+   * onCloseRequested destroys the window unless prevented); otherwise the window closes. */
+  async requestClose(): Promise<void> {
+    if (!this.#askToClose()) await this.destroy();
+  }
+
+  /** True when the page was asked (and so the window stays open for now). */
+  #askToClose(): boolean {
+    if (!this.core.events.hasPageListener(CLOSE_REQUESTED)) return false;
+    void this.core.events.emit(CLOSE_REQUESTED, null);
+    return true;
+  }
+
+  destroy(): Promise<void> {
+    return this.#view.close();
   }
 
   evaluate(js: string, options?: { world?: string }): Promise<unknown> {

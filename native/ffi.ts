@@ -48,6 +48,43 @@ const GTK = {
   gtk_container_add: { parameters: [P, P], result: V },
   gtk_widget_show_all: { parameters: [P], result: V },
   gtk_widget_destroy: { parameters: [P], result: V },
+  gtk_widget_show: { parameters: [P], result: V },
+  gtk_widget_hide: { parameters: [P], result: V },
+  gtk_widget_get_visible: { parameters: [P], result: "i32" },
+  gtk_widget_get_scale_factor: { parameters: [P], result: "i32" },
+  gtk_widget_get_window: { parameters: [P], result: P },
+  gtk_window_get_size: { parameters: [P, B, B], result: V },
+  gtk_window_resize: { parameters: [P, "i32", "i32"], result: V },
+  gtk_window_get_position: { parameters: [P, B, B], result: V },
+  gtk_window_move: { parameters: [P, "i32", "i32"], result: V },
+  gtk_window_set_geometry_hints: { parameters: [P, P, B, "i32"], result: V },
+  gtk_window_maximize: { parameters: [P], result: V },
+  gtk_window_unmaximize: { parameters: [P], result: V },
+  gtk_window_is_maximized: { parameters: [P], result: "i32" },
+  gtk_window_iconify: { parameters: [P], result: V },
+  gtk_window_deiconify: { parameters: [P], result: V },
+  gtk_window_fullscreen: { parameters: [P], result: V },
+  gtk_window_unfullscreen: { parameters: [P], result: V },
+  gtk_window_set_resizable: { parameters: [P, "i32"], result: V },
+  gtk_window_get_resizable: { parameters: [P], result: "i32" },
+  gtk_window_set_decorated: { parameters: [P, "i32"], result: V },
+  gtk_window_get_decorated: { parameters: [P], result: "i32" },
+  gtk_window_set_keep_above: { parameters: [P, "i32"], result: V },
+  gtk_window_present: { parameters: [P], result: V },
+  gtk_window_is_active: { parameters: [P], result: "i32" },
+} as const;
+
+const GDK = {
+  gdk_display_get_default: { parameters: [], result: P },
+  gdk_display_get_n_monitors: { parameters: [P], result: "i32" },
+  gdk_display_get_monitor: { parameters: [P, "i32"], result: P },
+  gdk_display_get_primary_monitor: { parameters: [P], result: P },
+  gdk_display_get_monitor_at_window: { parameters: [P, P], result: P },
+  gdk_monitor_get_geometry: { parameters: [P, B], result: V },
+  gdk_monitor_get_workarea: { parameters: [P, B], result: V },
+  gdk_monitor_get_scale_factor: { parameters: [P], result: "i32" },
+  gdk_monitor_get_model: { parameters: [P], result: P },
+  gdk_window_get_state: { parameters: [P], result: "u32" },
 } as const;
 
 const WEBKIT = {
@@ -104,6 +141,7 @@ export type Libraries = {
   gio: Deno.DynamicLibrary<typeof GIO>["symbols"];
   soup: Deno.DynamicLibrary<typeof SOUP>["symbols"];
   gtk: Deno.DynamicLibrary<typeof GTK>["symbols"];
+  gdk: Deno.DynamicLibrary<typeof GDK>["symbols"];
   webkit: Deno.DynamicLibrary<typeof WEBKIT>["symbols"];
   jsc: Deno.DynamicLibrary<typeof JSC>["symbols"];
 };
@@ -138,6 +176,7 @@ export function native(): Libraries {
     gio: open("libgio-2.0.so.0", GIO),
     soup: open("libsoup-3.0.so.0", SOUP),
     gtk: open("libgtk-3.so.0", GTK),
+    gdk: open("libgdk-3.so.0", GDK),
     webkit: open("libwebkit2gtk-4.1.so.0", WEBKIT),
     jsc: open("libjavascriptcoregtk-4.1.so.0", JSC),
   };

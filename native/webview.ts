@@ -8,6 +8,7 @@
 import { cString, initGtk, type Libraries, readCString, takeCString, takeGError } from "./ffi.ts";
 import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
+import { NativeWindow } from "./window.ts";
 
 export type { SchemeRequest, SchemeResponse };
 
@@ -33,6 +34,8 @@ export interface WebviewOptions {
   console?: boolean;
   /** Called when a new document is committed to the window (a load, reload or navigation). */
   onPageCommitted?: () => void;
+  /** The user (or the window manager) asks to close the window; true keeps it open. */
+  onCloseRequested?: () => boolean;
 }
 
 const WEBKIT_USER_CONTENT_INJECT_TOP_FRAME = 1;
@@ -53,6 +56,7 @@ type CallbackHub = {
   evaluated: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "void" }>;
   destroyed: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer"]; result: "void" }>;
   loadChanged: Deno.UnsafeCallback<{ parameters: ["pointer", "u32", "pointer"]; result: "void" }>;
+  deleteRequested: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
 };
 let hub: CallbackHub | null = null;
 
@@ -106,6 +110,11 @@ function callbacks(): CallbackHub {
           if (event === WEBKIT_LOAD_FINISHED) windows.get(idOf(userData))?.onLoadFinished();
         }),
     ),
+    deleteRequested: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer", "pointer"], result: "i32" } as const,
+      (_widget, _event, userData) =>
+        guarded("a close request", 0, () => windows.get(idOf(userData))?.onCloseRequested() ? 1 : 0),
+    ),
   };
   return hub;
 }
@@ -147,6 +156,8 @@ function asFunctionBody(js: string): string {
 
 export class Webview {
   readonly id = nextWindowId++;
+  /** The GTK window's sizes, positions, state and monitors. */
+  readonly native: NativeWindow;
   /** Settles when the window is gone, whether the user closed it or close() was called. */
   readonly closed: Promise<void>;
   #lib: Libraries;
@@ -228,6 +239,8 @@ export class Webview {
     gtk.gtk_window_set_default_size(this.#window, options.width, options.height);
     gtk.gtk_container_add(this.#window, this.#view);
     this.#connect(this.#window, "destroy", hub.destroyed);
+    this.#connect(this.#window, "delete-event", hub.deleteRequested);
+    this.native = new NativeWindow(lib, this.#window);
     gtk.gtk_widget_show_all(this.#window);
     wakeLoop();
   }
@@ -264,6 +277,11 @@ export class Webview {
 
   #nextLoad(): Promise<void> {
     return new Promise((resolve) => this.#loadWaiters.push(resolve));
+  }
+
+  /** @internal the delete-event: true keeps the window open. */
+  onCloseRequested(): boolean {
+    return this.#options.onCloseRequested?.() ?? false;
   }
 
   /** @internal */

@@ -47,6 +47,7 @@ function modulesIn(folder: string): string[] {
   const out: string[] = [];
   for (const entry of Deno.readDirSync(join(ROOT, folder))) {
     if (entry.isFile && entry.name.endsWith(".ts")) out.push(join(folder, entry.name));
+    if (entry.isDirectory) out.push(...modulesIn(join(folder, entry.name)));
   }
   return out;
 }

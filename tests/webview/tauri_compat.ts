@@ -9,7 +9,7 @@ const TAURI_API = "@tauri-apps/api@2.12.5";
 const ESBUILD = "esbuild@0.28.2";
 
 /** Bundles src with esbuild against the real npm package, installed into a temp folder by npm. */
-async function bundleWithTauriApi(source: string): Promise<string> {
+export async function bundleWithTauriApi(source: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "airlock-tauri-api-" });
   const npm = new Deno.Command("npm", {
     args: [

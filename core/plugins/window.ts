@@ -1,0 +1,190 @@
+// Tauri's window plugin ("plugin:window|…"), the commands @tauri-apps/api's window and webviewWindow
+// modules send, with Tauri's argument and result shapes: `{ label, value }` in, physical sizes and
+// positions (`{ width, height }`, `{ x, y }`), Tauri's Monitor, booleans out; sizes and positions in are
+// Tauri's tagged `{ Physical: {…} }` / `{ Logical: {…} }`. A page acts on its own window: a label naming
+// another is refused, not ignored (the policy issue's capabilities will say when one may).
+import type { Commands } from "../router.ts";
+import { t } from "../schema.ts";
+
+export interface Size {
+  width: number;
+  height: number;
+}
+export interface Position {
+  x: number;
+  y: number;
+}
+
+/** What the host lets the core do to a window (native/window.ts has the GTK side). */
+export interface WindowControl {
+  readonly title: string;
+  setTitle(title: string): void;
+  /** Tauri's close: asks first (tauri://close-requested), closes unless a listener prevents it. */
+  requestClose(): Promise<void>;
+  /** Closes at once. */
+  destroy(): Promise<void>;
+  readonly native: {
+    readonly scaleFactor: number;
+    readonly innerSize: Size;
+    readonly position: Position;
+    readonly visible: boolean;
+    readonly maximized: boolean;
+    readonly minimized: boolean;
+    readonly fullscreen: boolean;
+    readonly focused: boolean;
+    readonly resizable: boolean;
+    readonly decorated: boolean;
+    readonly alwaysOnTop: boolean;
+    setSize(size: Size): void;
+    setPosition(position: Position): void;
+    setSizeLimits(limits: { min?: Size | null; max?: Size | null }): void;
+    setVisible(visible: boolean): void;
+    maximize(on: boolean): void;
+    minimize(on: boolean): void;
+    setFullscreen(on: boolean): void;
+    setResizable(on: boolean): void;
+    setDecorated(on: boolean): void;
+    setAlwaysOnTop(on: boolean): void;
+    focus(): void;
+    center(): void;
+    currentMonitor(): unknown;
+    primaryMonitor(): unknown;
+    availableMonitors(): unknown[];
+  };
+}
+
+const labelOnly = t.object({ label: t.optional(t.string({ max: 64 })) }, { extra: true });
+const withBoolean = t.object({ label: t.optional(t.string({ max: 64 })), value: t.boolean() });
+const withTitle = t.object({ label: t.optional(t.string({ max: 64 })), value: t.string({ max: 1024 }) });
+const dimension = t.number({ min: 0, max: 100_000 });
+const coordinate = t.number({ min: -100_000, max: 100_000 });
+const sizeValue = t.object({ width: dimension, height: dimension });
+const positionValue = t.object({ x: coordinate, y: coordinate });
+
+/** Tauri's tagged size: { Physical: { width, height } } or { Logical: … } (scaled by the window's factor). */
+function size(value: unknown, scale: number, where: string): Size {
+  const tagged = t.object({ Physical: t.optional(sizeValue), Logical: t.optional(sizeValue) }).parse(
+    value,
+    where,
+  );
+  if (tagged.Physical) return tagged.Physical;
+  if (tagged.Logical) return { width: tagged.Logical.width * scale, height: tagged.Logical.height * scale };
+  throw new Error(`${where}: expected { Physical: { width, height } } or { Logical: { width, height } }`);
+}
+
+function position(value: unknown, scale: number, where: string): Position {
+  const tagged = t.object({ Physical: t.optional(positionValue), Logical: t.optional(positionValue) }).parse(
+    value,
+    where,
+  );
+  if (tagged.Physical) return tagged.Physical;
+  if (tagged.Logical) return { x: tagged.Logical.x * scale, y: tagged.Logical.y * scale };
+  throw new Error(`${where}: expected { Physical: { x, y } } or { Logical: { x, y } }`);
+}
+
+/**
+ * The window plugin for the page of window `caller`.
+ * @param windows the open windows by label (for get_all_windows), and the caller's own controls.
+ */
+export function windowCommands(
+  caller: string,
+  windows: { labels(): string[]; get(label: string): WindowControl | undefined },
+): Commands {
+  /** The caller's window, after checking the label the page gave. */
+  const own = (
+    args: unknown,
+    schema: { parse(value: unknown, where: string): { label?: string } } = labelOnly,
+  ) => {
+    const { label } = schema.parse(args, "args");
+    if (label !== undefined && label !== "" && label !== caller) {
+      throw new Error(`window ${JSON.stringify(label)} is not this page's window`);
+    }
+    const window = windows.get(caller);
+    if (!window) throw new Error(`window ${JSON.stringify(caller)} is closed`);
+    return window;
+  };
+  const getter = (read: (window: WindowControl) => unknown) => (args: unknown) => read(own(args));
+  const flag = (apply: (window: WindowControl, on: boolean) => void) => (args: unknown) => {
+    const window = own(args, withBoolean);
+    apply(window, withBoolean.parse(args, "args").value);
+    return null;
+  };
+  const action = (apply: (window: WindowControl) => unknown) => (args: unknown) => {
+    const window = own(args);
+    // Not awaited: closing the window may end the page the answer goes back to.
+    void Promise.resolve().then(() => apply(window));
+    return null;
+  };
+  const limit = (which: "min" | "max") => (args: unknown) => {
+    const window = own(args);
+    const value = (args as { value?: unknown }).value;
+    window.native.setSizeLimits({
+      [which]: value === null || value === undefined
+        ? null
+        : size(value, window.native.scaleFactor, "args.value"),
+    });
+    return null;
+  };
+  return {
+    "plugin:window|get_all_windows": () => windows.labels(),
+    "plugin:window|title": getter((w) => w.title),
+    "plugin:window|set_title": (args) => {
+      own(args, withTitle).setTitle(withTitle.parse(args, "args").value);
+      return null;
+    },
+    "plugin:window|scale_factor": getter((w) => w.native.scaleFactor),
+    "plugin:window|inner_size": getter((w) => w.native.innerSize),
+    "plugin:window|outer_size": getter((w) => w.native.innerSize), // GTK draws no frame of its own here
+    "plugin:window|inner_position": getter((w) => w.native.position),
+    "plugin:window|outer_position": getter((w) => w.native.position),
+    "plugin:window|is_visible": getter((w) => w.native.visible),
+    "plugin:window|is_maximized": getter((w) => w.native.maximized),
+    "plugin:window|is_minimized": getter((w) => w.native.minimized),
+    "plugin:window|is_fullscreen": getter((w) => w.native.fullscreen),
+    "plugin:window|is_focused": getter((w) => w.native.focused),
+    "plugin:window|is_resizable": getter((w) => w.native.resizable),
+    "plugin:window|is_decorated": getter((w) => w.native.decorated),
+    "plugin:window|is_always_on_top": getter((w) => w.native.alwaysOnTop),
+    "plugin:window|is_maximizable": getter(() => true),
+    "plugin:window|is_minimizable": getter(() => true),
+    "plugin:window|is_closable": getter(() => true),
+    "plugin:window|is_enabled": getter(() => true),
+    "plugin:window|theme": getter(() =>
+      (Deno.env.get("GTK_THEME") ?? "").endsWith(":dark") ? "dark" : "light"
+    ),
+    "plugin:window|current_monitor": getter((w) => w.native.currentMonitor()),
+    "plugin:window|primary_monitor": getter((w) => w.native.primaryMonitor()),
+    "plugin:window|available_monitors": getter((w) => w.native.availableMonitors()),
+    "plugin:window|set_size": (args) => {
+      const window = own(args);
+      window.native.setSize(
+        size((args as { value?: unknown }).value, window.native.scaleFactor, "args.value"),
+      );
+      return null;
+    },
+    "plugin:window|set_min_size": limit("min"),
+    "plugin:window|set_max_size": limit("max"),
+    "plugin:window|set_position": (args) => {
+      const window = own(args);
+      window.native.setPosition(
+        position((args as { value?: unknown }).value, window.native.scaleFactor, "args.value"),
+      );
+      return null;
+    },
+    "plugin:window|set_resizable": flag((w, on) => w.native.setResizable(on)),
+    "plugin:window|set_decorations": flag((w, on) => w.native.setDecorated(on)),
+    "plugin:window|set_always_on_top": flag((w, on) => w.native.setAlwaysOnTop(on)),
+    "plugin:window|set_fullscreen": flag((w, on) => w.native.setFullscreen(on)),
+    "plugin:window|center": action((w) => w.native.center()),
+    "plugin:window|maximize": action((w) => w.native.maximize(true)),
+    "plugin:window|unmaximize": action((w) => w.native.maximize(false)),
+    "plugin:window|toggle_maximize": action((w) => w.native.maximize(!w.native.maximized)),
+    "plugin:window|minimize": action((w) => w.native.minimize(true)),
+    "plugin:window|unminimize": action((w) => w.native.minimize(false)),
+    "plugin:window|show": action((w) => w.native.setVisible(true)),
+    "plugin:window|hide": action((w) => w.native.setVisible(false)),
+    "plugin:window|set_focus": action((w) => w.native.focus()),
+    "plugin:window|close": action((w) => w.requestClose()),
+    "plugin:window|destroy": action((w) => w.destroy()),
+  };
+}

@@ -1,0 +1,116 @@
+// @tauri-apps/api's window, webviewWindow, dpi and app modules, bundled from the real npm package and run
+// through isolation: each call checked against what GTK reports for the native window.
+import assert from "node:assert/strict";
+import { launch } from "../../mod.ts";
+import { makeApp } from "../fixture.ts";
+import { bundleWithTauriApi } from "./tauri_compat.ts";
+
+const FRONTEND = `
+import { availableMonitors, currentMonitor, getCurrentWindow } from "@tauri-apps/api/window";
+import { getAllWebviewWindows, getCurrentWebviewWindow } from "@tauri-apps/api/webviewWindow";
+import { LogicalSize, PhysicalPosition } from "@tauri-apps/api/dpi";
+import { getName, getVersion, getIdentifier } from "@tauri-apps/api/app";
+window.tauriWindow = { availableMonitors, currentMonitor, getCurrentWindow, getAllWebviewWindows, getCurrentWebviewWindow, LogicalSize,
+  PhysicalPosition, getName, getVersion, getIdentifier };
+`;
+
+Deno.test("tauri window API: title, size, position, visibility, monitors and app info through isolation", async () => {
+  const bundle = await bundleWithTauriApi(FRONTEND);
+  const app = await launch({
+    config: await makeApp({
+      frontend: {
+        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
+        "app.js": bundle,
+      },
+    }),
+  });
+  try {
+    const seen = await app.evaluate(`(async () => {
+      const { availableMonitors, currentMonitor, getCurrentWindow, getAllWebviewWindows, getCurrentWebviewWindow, LogicalSize, PhysicalPosition,
+        getName, getVersion, getIdentifier } = window.tauriWindow;
+      const win = getCurrentWindow();
+      await win.setTitle("Set through @tauri-apps/api");
+      await win.setSize(new LogicalSize(520, 410));
+      await new Promise((r) => setTimeout(r, 200));
+      const size = await win.innerSize();
+      await win.setPosition(new PhysicalPosition(30, 40));
+      await win.hide();
+      const hidden = await win.isVisible();
+      await win.show();
+      const shown = await win.isVisible();
+      const monitor = await currentMonitor();
+      const monitors = await availableMonitors();
+      return {
+        label: win.label,
+        title: await win.title(),
+        size: { width: size.width, height: size.height },
+        hidden, shown,
+        scale: await win.scaleFactor(),
+        maximized: await win.isMaximized(),
+        resizable: await win.isResizable(),
+        monitorWidth: monitor ? monitor.size.width > 0 : "no monitor",
+        monitors: monitors.length,
+        all: (await getAllWebviewWindows()).map((w) => w.label),
+        current: getCurrentWebviewWindow().label,
+        app: [await getName(), await getVersion(), await getIdentifier()],
+        other: await window.__TAURI__.core.invoke("plugin:window|title", { label: "elsewhere" })
+          .then(() => "allowed", (e) => String(e.message || e)),
+      };
+    })()`) as Record<string, unknown>;
+    assert.deepEqual(seen, {
+      label: "main",
+      title: "Set through @tauri-apps/api",
+      size: { width: 520, height: 410 },
+      hidden: false,
+      shown: true,
+      scale: 1,
+      maximized: false,
+      resizable: true,
+      monitorWidth: true,
+      monitors: 1,
+      all: ["main"],
+      current: "main",
+      app: ["Airlock app", "0.0.0", "dev.airlock.app"],
+      other: `window "elsewhere" is not this page's window`,
+    });
+    // What GTK itself reports.
+    assert.equal(app.title, "Set through @tauri-apps/api");
+    const native = (app.window("main") as unknown as { native: { innerSize: unknown } }).native;
+    assert.deepEqual(native.innerSize, { width: 520, height: 410 });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("tauri window API: onCloseRequested can keep the window open; without preventDefault it closes", async () => {
+  const bundle = await bundleWithTauriApi(FRONTEND);
+  const app = await launch({
+    config: await makeApp({
+      frontend: {
+        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
+        "app.js": bundle,
+      },
+    }),
+  });
+  let closed = false;
+  app.closed.then(() => closed = true);
+  try {
+    await app.evaluate(`(async () => {
+      window.asked = 0;
+      window.keepOpen = true;
+      await window.tauriWindow.getCurrentWindow().onCloseRequested((event) => {
+        window.asked++;
+        if (window.keepOpen) event.preventDefault();
+      });
+      await window.tauriWindow.getCurrentWindow().close();
+    })()`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await app.evaluate(`window.asked`), 1);
+    assert.equal(closed, false);
+    await app.evaluate(`window.keepOpen = false; window.tauriWindow.getCurrentWindow().close(); null`);
+    await Promise.race([app.closed, new Promise((r) => setTimeout(r, 3000))]);
+    assert.equal(closed, true);
+  } finally {
+    if (!closed) await app.close();
+  }
+});
