@@ -8,7 +8,9 @@ import { Webview } from "../native/webview.ts";
 import type { NativeWindow } from "../native/window.ts";
 import type { WindowControl } from "../core/plugins/window.ts";
 import { type Asset } from "../core/assets.ts";
+import { join } from "node:path";
 import { builtinCommands } from "../core/builtins.ts";
+import { appDataDir } from "../core/fs.ts";
 import type { AppConfig, WindowConfig } from "../core/config.ts";
 import type { EventListener } from "../core/events.ts";
 import type { Commands } from "../core/router.ts";
@@ -116,6 +118,8 @@ export class AppWindow implements WindowHandle, WindowControl {
       messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage: (wire) => core.handle(wire) },
       devtools: parts.devtools,
       console: parts.console,
+      // The page's localStorage, IndexedDB, cookies and caches: the app's own, by its identifier.
+      dataDir: join(appDataDir(parts.config.app.identifier), "webkit"),
       onPageCommitted: () => core.pageCommitted(),
       // The window manager's close button: Tauri's close-requested, which the page may prevent.
       onCloseRequested: () => this.#askToClose(),

@@ -27,6 +27,10 @@ const GOBJECT = {
   g_signal_handler_disconnect: { parameters: [P, "u64"], result: V },
   g_object_ref: { parameters: [P], result: P },
   g_object_unref: { parameters: [P], result: V },
+  g_object_new_with_properties: { parameters: ["u64", "u32", B, B], result: P },
+  g_value_init: { parameters: [B, "u64"], result: P },
+  g_value_set_string: { parameters: [B, B], result: V },
+  g_value_unset: { parameters: [B], result: V },
 } as const;
 
 const GIO = {
@@ -89,6 +93,9 @@ const GDK = {
 
 const WEBKIT = {
   webkit_web_context_new: { parameters: [], result: P },
+  webkit_web_context_new_with_website_data_manager: { parameters: [P], result: P },
+  webkit_website_data_manager_get_type: { parameters: [], result: "u64" },
+  webkit_website_data_manager_get_base_data_directory: { parameters: [P], result: P },
   webkit_web_context_register_uri_scheme: { parameters: [P, B, "function", P, P], result: V },
   webkit_web_context_get_security_manager: { parameters: [P], result: P },
   webkit_security_manager_register_uri_scheme_as_secure: { parameters: [P, B], result: V },

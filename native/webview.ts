@@ -34,6 +34,9 @@ export interface WebviewOptions {
   console?: boolean;
   /** Called when a new document is committed to the window (a load, reload or navigation). */
   onPageCommitted?: () => void;
+  /** Where the page's web storage (localStorage, IndexedDB, cookies, caches) lives: the app's own folder,
+   * so two apps never share it. WebKit's shared default when omitted. */
+  dataDir?: string;
   /** The user (or the window manager) asks to close the window; true keeps it open. */
   onCloseRequested?: () => boolean;
 }
@@ -141,6 +144,37 @@ function settleEvaluation(view: Deno.PointerValue, result: Deno.PointerValue, id
   pending.resolve(json === null ? undefined : JSON.parse(json));
 }
 
+// G_TYPE_STRING (G_TYPE_MAKE_FUNDAMENTAL(16)), and a GValue's size on 64-bit: { GType; union data[2] }.
+const G_TYPE_STRING = 16n << 2n;
+const GVALUE_BYTES = 24;
+
+/** A web context whose website data manager keeps everything under `dir` (data in dir, caches in
+ * dir/cache): constructed with g_object_new_with_properties, which takes arrays, not varargs. */
+function contextWithDataIn(lib: Libraries, dir: string): Deno.PointerValue {
+  const { gobject, webkit } = lib;
+  const names = ["base-data-directory", "base-cache-directory"];
+  const paths = [dir, `${dir}/cache`];
+  const strings = names.map(cString);
+  const pointers = new BigUint64Array(names.length);
+  strings.forEach((s, i) => pointers[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s))));
+  const values = new Uint8Array(GVALUE_BYTES * names.length);
+  for (let i = 0; i < names.length; i++) {
+    const value = values.subarray(i * GVALUE_BYTES, (i + 1) * GVALUE_BYTES);
+    gobject.g_value_init(value, G_TYPE_STRING);
+    gobject.g_value_set_string(value, cString(paths[i])); // copied into the GValue
+  }
+  const manager = gobject.g_object_new_with_properties(
+    webkit.webkit_website_data_manager_get_type(),
+    names.length,
+    new Uint8Array(pointers.buffer),
+    values,
+  );
+  for (let i = 0; i < names.length; i++) gobject.g_value_unset(values.subarray(i * GVALUE_BYTES));
+  const context = webkit.webkit_web_context_new_with_website_data_manager(manager);
+  gobject.g_object_unref(manager); // the context holds it
+  return context;
+}
+
 const AsyncFunction = (async () => {}).constructor as new (body: string) => unknown;
 
 /** Wraps js as an async function body: an expression is returned, statements run as they are. */
@@ -183,7 +217,9 @@ export class Webview {
     holdLoop();
 
     // A context per window: its schemes answer for this window alone.
-    this.#context = webkit.webkit_web_context_new();
+    this.#context = options.dataDir
+      ? contextWithDataIn(lib, options.dataDir)
+      : webkit.webkit_web_context_new();
     const security = webkit.webkit_web_context_get_security_manager(this.#context);
     for (const scheme of Object.keys(options.schemes)) {
       webkit.webkit_web_context_register_uri_scheme(

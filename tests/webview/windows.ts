@@ -110,3 +110,33 @@ Deno.test("windows: a window opened from Deno runs through isolation with its ow
     for (const window of app.windows()) await window.close();
   }
 });
+
+Deno.test("windows: web storage is the app's own — another identifier cannot read it, the same one can", async () => {
+  const appWith = async (identifier: string) => {
+    const config = await makeApp();
+    const text = JSON.parse(await Deno.readTextFile(config));
+    text.tauri.bundle = { identifier };
+    await Deno.writeTextFile(config, JSON.stringify(text));
+    return await launch({ config });
+  };
+  const stamp = crypto.randomUUID();
+  const first = await appWith("dev.airlock.test-storage-a");
+  try {
+    await first.evaluate(`localStorage.setItem("secret", ${JSON.stringify(stamp)})`);
+    assert.equal(await first.evaluate(`localStorage.getItem("secret")`), stamp);
+  } finally {
+    await first.close();
+  }
+  const other = await appWith("dev.airlock.test-storage-b");
+  try {
+    assert.notEqual(await other.evaluate(`localStorage.getItem("secret")`), stamp);
+  } finally {
+    await other.close();
+  }
+  const again = await appWith("dev.airlock.test-storage-a");
+  try {
+    assert.equal(await again.evaluate(`localStorage.getItem("secret")`), stamp);
+  } finally {
+    await again.close();
+  }
+});
