@@ -1,18 +1,20 @@
 // The core's own commands, under Tauri's plugin names so @tauri-apps/api calls them unchanged. They arrive
 // like any app command: through the page's invoke, the isolation hook, the seal and the core's checks.
-import type { AppConfig } from "./config.ts";
+import type { AppConfig, WindowConfig } from "./config.ts";
 import type { WindowEvents } from "./events.ts";
 import type { Commands } from "./router.ts";
 import { t } from "./schema.ts";
 import { httpFetch, type HttpRequest } from "./http.ts";
 import { ScopedFs } from "./fs.ts";
 import { windowCommands, type WindowControl } from "./plugins/window.ts";
+import { webviewCommands } from "./plugins/webview.ts";
+import { pathCommands } from "./plugins/path.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
 /** The plugins Airlock implements itself: their "plugin:<name>|…" commands are Airlock's alone. An app
  * may define commands of any other plugin name (its own plugins, as Tauri apps do). */
-export const BUILTIN_PLUGINS = ["app", "event", "fs", "http", "window"];
+export const BUILTIN_PLUGINS = ["app", "event", "fs", "http", "path", "webview", "window"];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
 export function pluginOf(cmd: string): string | null {
@@ -28,7 +30,11 @@ export interface WindowControls {
   /** Aborted when the window closes: its page's requests are cancelled with it. */
   signal: AbortSignal;
   /** The app's open windows (the window plugin acts on the caller's own). */
-  windows: { labels(): string[]; get(label: string): WindowControl | undefined };
+  windows: {
+    labels(): string[];
+    get(label: string): WindowControl | undefined;
+    open(spec: WindowConfig): Promise<unknown>;
+  };
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
@@ -74,5 +80,12 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     // http.ts checks every field itself: the request comes from the page.
     "plugin:http|fetch": (args) => httpFetch(args as HttpRequest, config.http, window.signal),
     ...windowCommands(window.label, window.windows),
+    ...webviewCommands(window.label, {
+      allowPageWindows: config.allowPageWindows,
+      title: config.app.title,
+      labels: () => window.windows.labels(),
+      open: (spec) => window.windows.open(spec),
+    }),
+    ...pathCommands({ identifier: config.app.identifier, resourceDir: config.baseDir }),
   };
 }

@@ -39,6 +39,8 @@ export interface AppConfig {
   limits: { maxMessageBytes: number; maxDepth: number; hookTimeoutMs: number; readyTimeoutMs: number };
   commandsModule: string | null;
   devtools: boolean;
+  /** Pages may open windows (`new WebviewWindow(…)`): airlock.allowPageWindows, off by default. */
+  allowPageWindows: boolean;
   /** What the page may fetch through the core (airlock.http); nothing unless the config allows it. */
   http: HttpPolicy;
   /** The folders the page may use through the core's file API (airlock.fs.scopes); none unless listed. */
@@ -168,6 +170,7 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
       ? besideConfig
       : null,
     devtools: config.boolean("airlock.devtools") ?? false,
+    allowPageWindows: config.boolean("airlock.allowPageWindows") ?? false,
     http: section(where, () => parseHttpPolicy(config.get("airlock.http"), "airlock.http", APP_ORIGIN)),
     fs: fsScopes(config, path, config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app"),
   };

@@ -133,6 +133,8 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
       unregisterCallback,
       convertFileSrc: (path: unknown, protocol: unknown = "asset") =>
         `${SafeString(protocol)}://localhost/${encodeUriComponent(SafeString(path))}`,
+      // What @tauri-apps/api/path reads for sep() and delimiter().
+      plugins: objectFreeze({ path: objectFreeze({ sep: "/", delimiter: ":" }) }),
       metadata: objectFreeze({
         currentWindow: objectFreeze({ label }),
         currentWebview: objectFreeze({ windowLabel: label, label }),

@@ -107,7 +107,11 @@ export class App {
         ((entry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`)),
       tap: this.options.tap,
       route: (event, payload, label) => this.emitTo(label, event, payload),
-      windows: { labels: () => [...this.windows.keys()], get: (label) => this.windows.get(label) },
+      windows: {
+        labels: () => [...this.windows.keys()],
+        get: (label) => this.windows.get(label),
+        open: (spec) => this.openWindow(spec),
+      },
       console: this.options.console ?? false,
       devtools: this.options.devtools ?? this.config.devtools,
     });

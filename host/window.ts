@@ -37,7 +37,11 @@ export interface WindowParts {
   audit: (entry: AuditEntry) => void;
   tap?: (wire: string) => void;
   route: (event: string, payload: unknown, label: string | null) => Promise<void>;
-  windows: { labels(): string[]; get(label: string): WindowControl | undefined };
+  windows: {
+    labels(): string[];
+    get(label: string): WindowControl | undefined;
+    open(spec: WindowConfig): Promise<unknown>;
+  };
   console: boolean;
   devtools: boolean;
 }

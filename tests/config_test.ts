@@ -115,6 +115,7 @@ Deno.test("parse: Tauri v1 shape with the isolation pattern, paths relative to b
     limits: DEFAULT_LIMITS,
     commandsModule: null,
     devtools: false,
+    allowPageWindows: false,
     http: DEFAULT_HTTP,
     fs: [],
   });
@@ -183,6 +184,7 @@ Deno.test("parse: Tauri v2 shape (build.frontendDist, app.security.pattern, app.
     limits: DEFAULT_LIMITS,
     commandsModule: null,
     devtools: false,
+    allowPageWindows: false,
     http: DEFAULT_HTTP,
     fs: [],
   });
@@ -522,6 +524,7 @@ Deno.test("load: v1 tauri.conf.json in src-tauri, folders beside it", async () =
       limits: DEFAULT_LIMITS,
       commandsModule: null,
       devtools: false,
+      allowPageWindows: false,
       http: DEFAULT_HTTP,
       fs: [],
     });

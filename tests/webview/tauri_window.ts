@@ -114,3 +114,99 @@ Deno.test("tauri window API: onCloseRequested can keep the window open; without 
     if (!closed) await app.close();
   }
 });
+
+const PATH_AND_WINDOWS = `
+import { appDataDir, appLogDir, homeDir, join, basename, extname, dirname, sep, BaseDirectory, resolve }
+  from "@tauri-apps/api/path";
+import { WebviewWindow, getAllWebviewWindows } from "@tauri-apps/api/webviewWindow";
+window.tauriPath = { appDataDir, appLogDir, homeDir, join, basename, extname, dirname, sep, BaseDirectory, resolve };
+window.tauriWebview = { WebviewWindow, getAllWebviewWindows };
+`;
+
+async function pathApp(airlock: Record<string, unknown> = {}) {
+  const bundle = await bundleWithTauriApi(PATH_AND_WINDOWS);
+  const config = await makeApp({
+    frontend: {
+      "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
+      "app.js": bundle,
+      "second.html": `<!doctype html><title>second page</title>`,
+    },
+    airlock,
+  });
+  const text = JSON.parse(await Deno.readTextFile(config));
+  text.tauri.bundle = { identifier: "dev.airlock.paths" };
+  await Deno.writeTextFile(config, JSON.stringify(text));
+  return await launch({ config });
+}
+
+Deno.test("tauri path API: base directories under the app's identifier, and Tauri's path helpers", async () => {
+  const app = await pathApp();
+  try {
+    const seen = await app.evaluate(`(async () => {
+      const p = window.tauriPath;
+      return {
+        appData: await p.appDataDir(),
+        appLog: await p.appLogDir(),
+        home: await p.homeDir(),
+        joined: await p.join("a", "b", "../c.txt"),
+        base: await p.basename("/x/y/app.conf", ".conf"),
+        ext: await p.extname("/x/y/app.conf"),
+        dir: await p.dirname("/x/y/app.conf"),
+        sep: p.sep(),
+        noExt: await p.extname("/x/y/noext").then(() => "resolved", (e) => String(e.message || e)),
+      };
+    })()`);
+    const home = Deno.env.get("HOME")!;
+    const data = Deno.env.get("XDG_DATA_HOME") || `${home}/.local/share`;
+    assert.deepEqual(seen, {
+      appData: `${data}/dev.airlock.paths`,
+      appLog: `${data}/dev.airlock.paths/logs`,
+      home,
+      joined: "a/c.txt",
+      base: "app",
+      ext: "conf",
+      dir: "/x/y",
+      sep: "/",
+      noExt: "Path does not have an extension",
+    });
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("tauri webview API: new WebviewWindow opens a real window when the app allows it, tauri://error when not", async () => {
+  const refused = await pathApp();
+  try {
+    const error = await refused.evaluate(`new Promise((resolve) => {
+      const w = new window.tauriWebview.WebviewWindow("second", { url: "second.html" });
+      w.once("tauri://created", () => resolve("created"));
+      w.once("tauri://error", (e) => resolve(String(e.payload)));
+    })`);
+    assert.match(
+      error as string,
+      /creating windows from the page is not allowed: set airlock\.allowPageWindows/,
+    );
+    assert.deepEqual(refused.windows().map((w) => w.label), ["main"]);
+  } finally {
+    await refused.close();
+  }
+  const app = await pathApp({ allowPageWindows: true });
+  try {
+    const outcome = await app.evaluate(`new Promise((resolve) => {
+      const w = new window.tauriWebview.WebviewWindow("second", { url: "second.html", title: "From the page", width: 300, height: 200 });
+      w.once("tauri://created", async () => resolve({
+        all: (await window.tauriWebview.getAllWebviewWindows()).map((x) => x.label),
+      }));
+      w.once("tauri://error", (e) => resolve(String(e.payload)));
+    })`);
+    assert.deepEqual(outcome, { all: ["main", "second"] });
+    const second = app.window("second")!;
+    assert.equal(second.title, "From the page");
+    assert.equal(await second.evaluate(`document.title`), "second page");
+    // Its own isolation session: the hook sees its label.
+    assert.equal(await second.evaluate(`window.__TAURI_INTERNALS__.metadata.currentWindow.label`), "second");
+    await second.close();
+  } finally {
+    await app.close();
+  }
+});
