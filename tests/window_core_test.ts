@@ -1,0 +1,159 @@
+// One window's message handling without a webview: the relay's strings in, the answers out — a ticket,
+// the keyed document it buys, a call sealed with that document's key, replays and strays refused.
+import assert from "node:assert/strict";
+import { parseConfig } from "../core/config.ts";
+import { WindowCore } from "../core/window.ts";
+import type { AuditEntry } from "../core/window.ts";
+import type { IsolationDocument } from "../isolation/document.ts";
+import { base64ToBytes, sealEnvelope } from "../protocol/seal.ts";
+import { packMessage } from "../protocol/wire.ts";
+import type { SchemeRequest } from "../protocol/scheme.ts";
+
+const BUILT: IsolationDocument = {
+  html: "<!doctype html><script>window.__TAURI_ISOLATION_HOOK__ = (m) => m;</script>",
+  runtimeAt: 15,
+  scriptHashes: [],
+  styleHashes: [],
+  files: [],
+  warnings: [],
+  report: [],
+};
+
+function core(pattern: "isolation" | "brownfield" = "isolation") {
+  const raw = {
+    build: { frontendDist: "dist" },
+    ...(pattern === "isolation"
+      ? { app: { security: { pattern: { use: "isolation", options: { dir: "iso" } } } } }
+      : {}),
+  };
+  const audit: AuditEntry[] = [];
+  const down: string[] = [];
+  const ran: unknown[] = [];
+  const window = new WindowCore({
+    label: "main",
+    config: parseConfig(raw, null, "/app"),
+    commands: { echo: (args: unknown) => (ran.push(args), args) },
+    builtins: (events) => events.commands(),
+    isolation: () => pattern === "isolation" ? BUILT : null,
+    toRelay: (js) => (down.push(js), Promise.resolve()),
+    audit: (entry) => audit.push(entry),
+  });
+  return { window, audit, down, ran };
+}
+
+const request = (uri: string, origin: string | null = null): SchemeRequest => ({
+  scheme: "isolation",
+  path: new URL(uri).pathname,
+  uri,
+  method: "GET",
+  header: (name) => name === "Origin" ? origin : null,
+});
+
+/** Buys a ticket and has the keyed document served, as the relay and its frame would. */
+async function keyedDocument(window: WindowCore) {
+  const ticket = JSON.parse(await window.handle("t"));
+  const url = `isolation://${ticket.host}/?ticket=${ticket.ticket}`;
+  const served = await window.serveIsolation(request(url));
+  assert.equal(served.status, 200);
+  const html = new TextDecoder().decode(served.body);
+  const config = JSON.parse(/const AIRLOCK_CONFIG = (\{.*?\});/.exec(html)![1]);
+  const key = await crypto.subtle.importKey("raw", base64ToBytes(config.key), "AES-GCM", false, ["encrypt"]);
+  return { ticket, url, config, key };
+}
+
+Deno.test("window core: a ticket buys one keyed document; a call sealed with its key runs once", async () => {
+  const { window, ran, audit } = core();
+  const { ticket, url, config, key } = await keyedDocument(window);
+  assert.equal(config.window, "main");
+  assert.equal(config.secret, ticket.secret);
+  // Spent: the same URL serves nothing again, nor does a fetch (an Origin header) or another host.
+  assert.equal((await window.serveIsolation(request(url))).status, 403);
+  const seal = (seq: number, nonce: string, payload: unknown) =>
+    sealEnvelope(
+      key,
+      "main",
+      config.sid,
+      seq,
+      packMessage({ kind: "invoke", nonce, cmd: "echo", payload, options: null }),
+    );
+  const envelope = await seal(1, "a".repeat(32), { hello: 1 });
+  assert.deepEqual(JSON.parse(await window.handle(`s${envelope}`)), {
+    nonce: "a".repeat(32),
+    ok: true,
+    value: { hello: 1 },
+  });
+  assert.deepEqual(ran, [{ hello: 1 }]);
+  // Replayed: refused and audited, not run.
+  const replay = JSON.parse(await window.handle(`s${envelope}`));
+  assert.equal(replay.ok, false);
+  assert.match(replay.error, /replayed/);
+  assert.equal(ran.length, 1);
+  assert.equal(audit.length, 1);
+  // Unsealed calls are refused in the isolation pattern.
+  assert.match(JSON.parse(await window.handle("p" + "e30=")).error, /not sealed by the isolation frame/);
+});
+
+Deno.test("window core: a fetch, a wrong host or a guessed ticket gets no document", async () => {
+  const { window } = core();
+  const ticket = JSON.parse(await window.handle("t"));
+  const right = `isolation://${ticket.host}/?ticket=${ticket.ticket}`;
+  assert.equal((await window.serveIsolation(request(right, "app://localhost"))).status, 403);
+  assert.equal(
+    (await window.serveIsolation(request(`isolation://dother/?ticket=${ticket.ticket}`))).status,
+    403,
+  );
+  assert.equal(
+    (await window.serveIsolation(request(`isolation://${ticket.host}/?ticket=${"0".repeat(32)}`))).status,
+    403,
+  );
+  assert.equal((await window.serveIsolation(request(right))).status, 200);
+  // The blank first document is served to anyone: it holds nothing.
+  assert.equal((await window.serveIsolation(request("isolation://localhost/blank"))).status, 200);
+});
+
+Deno.test("window core: an envelope sealed for a replaced document is answered stale (it did not run)", async () => {
+  const { window, ran } = core();
+  const first = await keyedDocument(window);
+  const envelope = await sealEnvelope(
+    first.key,
+    "main",
+    first.config.sid,
+    1,
+    packMessage({ kind: "invoke", nonce: "b".repeat(32), cmd: "echo", payload: {}, options: null }),
+  );
+  await keyedDocument(window); // the frame re-keyed
+  assert.deepEqual(JSON.parse(await window.handle(`s${envelope}`)), {
+    ok: false,
+    stale: true,
+    error: "sealed for a replaced isolation document",
+  });
+  assert.deepEqual(ran, []);
+});
+
+Deno.test("window core: events go down only once the document has said hello, and only those it lacks", async () => {
+  const { window, down } = core();
+  const { ticket } = await keyedDocument(window);
+  await window.handle(`a${JSON.stringify({ ticket: "not-it", after: 0 })}`);
+  await window.events.commands()["plugin:event|listen"]({ event: "news", handler: 7 }, {} as never);
+  await window.events.emit("news", 1);
+  assert.deepEqual(down, []); // not alive yet
+  await window.handle(`a${JSON.stringify({ ticket: ticket.ticket, after: 0 })}`);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(down.length, 1);
+  assert.match(down[0], /^deliverEvent\(\{ envelope: /);
+});
+
+Deno.test("window core: brownfield takes unsealed calls and refuses tickets", async () => {
+  const { window, ran } = core("brownfield");
+  const call = packMessage({
+    kind: "invoke",
+    nonce: "c".repeat(32),
+    cmd: "echo",
+    payload: { x: 1 },
+    options: null,
+  });
+  const text = btoa(String.fromCharCode(...call));
+  assert.deepEqual(JSON.parse(await window.handle(`p${text}`)).value, { x: 1 });
+  assert.deepEqual(ran, [{ x: 1 }]);
+  assert.match(JSON.parse(await window.handle("t")).error, /no isolation in the brownfield pattern/);
+});
