@@ -22,10 +22,44 @@ export interface WindowConfig {
   url: string;
   width: number;
   height: number;
+  /** Tauri's other window options, as Tauri names them (logical pixels); absent: GTK's default. */
+  minWidth?: number;
+  minHeight?: number;
+  maxWidth?: number;
+  maxHeight?: number;
+  x?: number;
+  y?: number;
+  center?: boolean;
+  resizable?: boolean;
+  maximized?: boolean;
+  fullscreen?: boolean;
+  decorations?: boolean;
+  alwaysOnTop?: boolean;
+  visible?: boolean;
+  focus?: boolean;
 }
 
+const WINDOW_NUMBERS = ["minWidth", "minHeight", "maxWidth", "maxHeight", "x", "y"] as const;
+const WINDOW_FLAGS = [
+  "center",
+  "resizable",
+  "maximized",
+  "fullscreen",
+  "decorations",
+  "alwaysOnTop",
+  "visible",
+  "focus",
+] as const;
 /** Window options Tauri apps set that Airlock accepts (the rest of Tauri's are reported, not dropped). */
-const WINDOW_KEYS = new Set(["label", "title", "url", "width", "height"]);
+const WINDOW_KEYS = new Set<string>([
+  "label",
+  "title",
+  "url",
+  "width",
+  "height",
+  ...WINDOW_NUMBERS,
+  ...WINDOW_FLAGS,
+]);
 const LABEL = /^[A-Za-z0-9\-/:_]{1,64}$/;
 
 export interface AppConfig {
@@ -202,13 +236,26 @@ function windowConfigs(config: Reader, field: string, defaults: { title: string 
     }
     if (labels.has(label)) config.fail(`${at}.label`, `"${label}" is used twice`);
     labels.add(label);
-    return {
+    const spec: WindowConfig = {
       label,
       title: config.string(`${at}.title`) ?? defaults.title,
       url: config.string(`${at}.url`) ?? "index.html",
       width: config.positive(`${at}.width`) ?? 800,
       height: config.positive(`${at}.height`) ?? 600,
     };
+    for (const key of WINDOW_NUMBERS) {
+      const value = config.get(`${at}.${key}`);
+      if (value === undefined) continue;
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        config.fail(`${at}.${key}`, "must be a number");
+      }
+      spec[key] = value;
+    }
+    for (const key of WINDOW_FLAGS) {
+      const value = config.boolean(`${at}.${key}`);
+      if (value !== undefined) spec[key] = value;
+    }
+    return spec;
   });
 }
 

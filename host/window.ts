@@ -127,6 +127,7 @@ export class AppWindow implements WindowHandle, WindowControl {
       onPageCommitted: () => core.pageCommitted(),
       // The window manager's close button: Tauri's close-requested, which the page may prevent.
       onCloseRequested: () => this.#askToClose(),
+      onWindowEvent: (kind) => this.#windowEvent(kind),
     });
     this.#view = view;
     this.closed = view.closed;
@@ -136,8 +137,35 @@ export class AppWindow implements WindowHandle, WindowControl {
   /** Opens the window and loads its page. */
   static async open(spec: WindowConfig, parts: WindowParts): Promise<AppWindow> {
     const window = new AppWindow(spec, parts);
+    window.#apply(spec);
     await window.#view.load(`${APP_ORIGIN}/${spec.url.replace(/^\/+/, "")}`);
     return window;
+  }
+
+  /** The config's window options beyond title and size (Tauri's names, logical pixels). */
+  #apply(spec: WindowConfig): void {
+    const native = this.#view.native;
+    const scale = native.scaleFactor;
+    const pair = (a?: number, b?: number) =>
+      a === undefined && b === undefined ? undefined : { width: (a ?? 0) * scale, height: (b ?? 0) * scale };
+    const min = pair(spec.minWidth, spec.minHeight);
+    const max = pair(spec.maxWidth ?? 100_000, spec.maxHeight ?? 100_000);
+    if (min || spec.maxWidth !== undefined || spec.maxHeight !== undefined) {
+      native.setSizeLimits({
+        min: min ?? null,
+        max: spec.maxWidth !== undefined || spec.maxHeight !== undefined ? max : null,
+      });
+    }
+    if (spec.x !== undefined || spec.y !== undefined) {
+      native.setPosition({ x: (spec.x ?? 0) * scale, y: (spec.y ?? 0) * scale });
+    } else if (spec.center) native.center();
+    if (spec.resizable !== undefined) native.setResizable(spec.resizable);
+    if (spec.decorations !== undefined) native.setDecorated(spec.decorations);
+    if (spec.alwaysOnTop !== undefined) native.setAlwaysOnTop(spec.alwaysOnTop);
+    if (spec.maximized) native.maximize(true);
+    if (spec.fullscreen) native.setFullscreen(true);
+    if (spec.visible === false) native.setVisible(false);
+    if (spec.focus) native.focus();
   }
 
   get title(): string {
@@ -163,6 +191,27 @@ export class AppWindow implements WindowHandle, WindowControl {
     if (!this.core.events.hasPageListener(CLOSE_REQUESTED)) return false;
     void this.core.events.emit(CLOSE_REQUESTED, null);
     return true;
+  }
+
+  #size = { width: 0, height: 0 };
+  #position = { x: 0, y: 0 };
+  /** Tauri's window events, with its payloads: tauri://resize {width, height}, tauri://move {x, y}
+   * (physical pixels), tauri://focus and tauri://blur (null). */
+  #windowEvent(kind: "configure" | "focus" | "blur"): void {
+    const events = this.core.events;
+    if (kind !== "configure") {
+      return void events.emit(kind === "focus" ? "tauri://focus" : "tauri://blur", null);
+    }
+    const native = this.#view.native;
+    const size = native.innerSize, position = native.position;
+    if (size.width !== this.#size.width || size.height !== this.#size.height) {
+      this.#size = size;
+      void events.emit("tauri://resize", size);
+    }
+    if (position.x !== this.#position.x || position.y !== this.#position.y) {
+      this.#position = position;
+      void events.emit("tauri://move", position);
+    }
   }
 
   destroy(): Promise<void> {

@@ -12,6 +12,8 @@ import { NativeWindow } from "./window.ts";
 
 export type { SchemeRequest, SchemeResponse };
 
+export type WindowEventKind = "configure" | "focus" | "blur";
+
 export interface UserScript {
   source: string;
   /** Script world name; omitted = the page's own (main) world. */
@@ -39,6 +41,8 @@ export interface WebviewOptions {
   dataDir?: string;
   /** The user (or the window manager) asks to close the window; true keeps it open. */
   onCloseRequested?: () => boolean;
+  /** The window was resized or moved ("configure"), or gained or lost the focus. */
+  onWindowEvent?: (kind: WindowEventKind) => void;
 }
 
 const WEBKIT_USER_CONTENT_INJECT_TOP_FRAME = 1;
@@ -60,6 +64,9 @@ type CallbackHub = {
   destroyed: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer"]; result: "void" }>;
   loadChanged: Deno.UnsafeCallback<{ parameters: ["pointer", "u32", "pointer"]; result: "void" }>;
   deleteRequested: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
+  configured: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
+  focused: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
+  blurred: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
 };
 let hub: CallbackHub | null = null;
 
@@ -118,8 +125,27 @@ function callbacks(): CallbackHub {
       (_widget, _event, userData) =>
         guarded("a close request", 0, () => windows.get(idOf(userData))?.onCloseRequested() ? 1 : 0),
     ),
+    // Window-manager events, passed on (returning 0 lets GTK handle them as usual).
+    configured: windowEvent("configure"),
+    focused: windowEvent("focus"),
+    blurred: windowEvent("blur"),
   };
   return hub;
+}
+
+type EventCallback = Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
+
+function windowEvent(kind: WindowEventKind): EventCallback {
+  return new Deno.UnsafeCallback(
+    { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
+    (_widget, _event, userData) =>
+      guarded(`a window ${kind} event`, 0, () => {
+        // After GTK has taken the event in: sizes and positions read from the window are the new ones.
+        const window = windows.get(idOf(userData));
+        if (window) queueMicrotask(() => window.onWindowEvent(kind));
+        return 0;
+      }),
+  );
 }
 
 const evaluations = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -276,6 +302,9 @@ export class Webview {
     gtk.gtk_container_add(this.#window, this.#view);
     this.#connect(this.#window, "destroy", hub.destroyed);
     this.#connect(this.#window, "delete-event", hub.deleteRequested);
+    this.#connect(this.#window, "configure-event", hub.configured);
+    this.#connect(this.#window, "focus-in-event", hub.focused);
+    this.#connect(this.#window, "focus-out-event", hub.blurred);
     this.native = new NativeWindow(lib, this.#window);
     gtk.gtk_widget_show_all(this.#window);
     wakeLoop();
@@ -313,6 +342,11 @@ export class Webview {
 
   #nextLoad(): Promise<void> {
     return new Promise((resolve) => this.#loadWaiters.push(resolve));
+  }
+
+  /** @internal */
+  onWindowEvent(kind: WindowEventKind): void {
+    if (this.#alive) this.#options.onWindowEvent?.(kind);
   }
 
   /** @internal the delete-event: true keeps the window open. */

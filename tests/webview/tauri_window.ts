@@ -210,3 +210,31 @@ Deno.test("tauri webview API: new WebviewWindow opens a real window when the app
     await app.close();
   }
 });
+
+Deno.test("tauri window API: onResized and onMoved get Tauri's payloads when the window changes", async () => {
+  const bundle = await bundleWithTauriApi(FRONTEND);
+  const app = await launch({
+    config: await makeApp({
+      frontend: {
+        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
+        "app.js": bundle,
+      },
+    }),
+  });
+  try {
+    const seen = await app.evaluate(`(async () => {
+      const { getCurrentWindow, LogicalSize, PhysicalPosition } = window.tauriWindow;
+      const win = getCurrentWindow();
+      const sizes = [], moves = [];
+      await win.onResized(({ payload }) => sizes.push([payload.width, payload.height]));
+      await win.onMoved(({ payload }) => moves.push([payload.x, payload.y]));
+      await win.setSize(new LogicalSize(333, 222));
+      await win.setPosition(new PhysicalPosition(44, 55));
+      for (let i = 0; i < 40 && (sizes.length === 0 || moves.length === 0); i++) await new Promise((r) => setTimeout(r, 50));
+      return { size: sizes.at(-1), move: moves.at(-1) };
+    })()`);
+    assert.deepEqual(seen, { size: [333, 222], move: [44, 55] });
+  } finally {
+    await app.close();
+  }
+});

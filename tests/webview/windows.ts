@@ -140,3 +140,51 @@ Deno.test("windows: web storage is the app's own — another identifier cannot r
     await again.close();
   }
 });
+
+Deno.test("windows: Tauri's window options from the config reach the native window", async () => {
+  const config = await makeApp();
+  const text = JSON.parse(await Deno.readTextFile(config));
+  text.tauri.windows = [{
+    title: "Options",
+    width: 500,
+    height: 300,
+    minWidth: 400,
+    minHeight: 250,
+    x: 20,
+    y: 30,
+    resizable: false,
+    decorations: false,
+    alwaysOnTop: true,
+  }, { label: "hidden", visible: false }];
+  await Deno.writeTextFile(config, JSON.stringify(text));
+  const app = await launch({ config });
+  try {
+    const read = (window: unknown) => {
+      const n = (window as { native: Record<string, unknown> }).native;
+      return {
+        size: n.innerSize,
+        resizable: n.resizable,
+        decorated: n.decorated,
+        top: n.alwaysOnTop,
+        visible: n.visible,
+      };
+    };
+    assert.deepEqual(read(app.window("main")), {
+      size: { width: 500, height: 300 },
+      resizable: false,
+      decorated: false,
+      top: true,
+      visible: true,
+    });
+    assert.equal(read(app.window("hidden")).visible, false);
+    // Below the minimum, GTK keeps the minimum.
+    await app.evaluate(
+      `window.__TAURI__.core.invoke("plugin:window|set_size", { value: { Physical: { width: 100, height: 100 } } })`,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const size = read(app.window("main")).size as { width: number; height: number };
+    assert.ok(size.width >= 400 && size.height >= 250, JSON.stringify(size));
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
