@@ -14,7 +14,9 @@ import {
   isArray,
   isIntrinsicPrototype,
   isView,
+  objectFreeze,
   objectKeys,
+  ObjectPrototype,
   own,
   ownValue,
   promiseCatch,
@@ -28,6 +30,7 @@ import {
   SafePromise,
   SafeString,
   SafeTypeError,
+  symbolSpecies,
 } from "../protocol/primordials.ts";
 import { microtask } from "./dom.ts";
 import { pageEnd } from "./link.ts";
@@ -54,16 +57,28 @@ export function createPageBridge(): PageBridge {
   let inboxHead = 0;
   let inboxTail = 0;
 
+  let draining = false;
   const send = pageEnd((detail) => {
+    if (!draining) {
+      microtask(drain);
+      draining = true;
+    }
     inbox[inboxTail++] = detail;
-    if (inboxTail - inboxHead === 1) microtask(drain);
   });
 
   function drain() {
+    draining = false;
     while (inboxHead < inboxTail) {
       const detail = inbox[inboxHead];
       delete inbox[inboxHead++];
-      receive(detail);
+      try {
+        receive(detail);
+      } catch (error) {
+        // Reported like any uncaught error; the answers and events behind it are still delivered.
+        microtask(() => {
+          throw error;
+        });
+      }
     }
   }
 
@@ -204,12 +219,18 @@ function toIpc(value: unknown, depth: number): unknown {
 }
 
 function serialiser(value: object): ((this: unknown) => unknown) | null {
+  // The value and its prototypes below this realm's Object.prototype: there the first one that has the
+  // key gives the serialiser. A chain that meets another of the realm's own prototypes first (an Array,
+  // a Date…), or never meets this realm's Object.prototype (an object of another frame), has none.
+  let found: unknown = undefined;
   let at: object | null = value;
   for (let hops = 0; at !== null && hops < 32; hops++) {
+    if (at === ObjectPrototype) {
+      return typeof found === "function" ? found as (this: unknown) => unknown : null;
+    }
     if (isIntrinsicPrototype(at)) return null;
-    if (hasOwn(at, "__TAURI_TO_IPC_KEY__")) {
-      const fn = ownValue(at, "__TAURI_TO_IPC_KEY__");
-      return typeof fn === "function" ? fn as (this: unknown) => unknown : null;
+    if (found === undefined && hasOwn(at, "__TAURI_TO_IPC_KEY__")) {
+      found = ownValue(at, "__TAURI_TO_IPC_KEY__") ?? null;
     }
     at = getPrototypeOf(at);
   }
@@ -236,7 +257,9 @@ export function promiseOf<T>(
   fixed("then", promiseThenMethod);
   fixed("catch", promiseCatch);
   fixed("finally", promiseFinally);
-  fixed("constructor", SafePromise);
+  // Not Promise itself: `.then()` asks the constructor for Symbol.species, which a page can redefine on
+  // Promise. This one answers with the real Promise, and nobody can change it.
+  fixed("constructor", SPECIES);
   // The executor (which sends the call) runs last: should anything above fail — a page script may have
   // used up most of the stack — nothing has been sent whose answer nobody could receive.
   const { resolve, reject } = settle!;
@@ -248,19 +271,23 @@ export function promiseOf<T>(
   return promise;
 }
 
-/** `value`, with an own non-enumerable `then` of undefined when it would otherwise inherit one. */
+/** `value` with an own, non-enumerable `then` of undefined (unless it has a `then` of its own), so that
+ * resolving with it asks no prototype for one. Always, without looking first: a look up the prototype
+ * chain can reach a Proxy a page put there. Answers are the bridge's own clones and functions: never
+ * frozen. */
 function inert(value: unknown): unknown {
   if (value === null || (typeof value !== "object" && typeof value !== "function")) return value;
-  // `in` runs no getter; an own `then` is the value's own business.
-  if (!("then" in (value as object)) || hasOwn(value as object, "then")) return value;
-  // Answers are the bridge's own structured clones and functions it made: never frozen.
-  defineProperty(
-    value,
-    "then",
-    { __proto__: null, value: undefined, enumerable: false } as PropertyDescriptor,
-  );
+  if (!hasOwn(value as object, "then")) {
+    defineProperty(
+      value,
+      "then",
+      { __proto__: null, value: undefined, enumerable: false } as PropertyDescriptor,
+    );
+  }
   return value;
 }
+
+const SPECIES = objectFreeze({ __proto__: null, [symbolSpecies]: SafePromise });
 
 /** Defines a global the page cannot change or delete. */
 export function defineGlobal(target: object, name: string, value: unknown): void {

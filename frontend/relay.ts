@@ -60,17 +60,25 @@ export function startRelay(config: RelayConfig): void {
   const inbox: unknown[] = [];
   let draining = false;
   const take = (detail: unknown) => {
-    arrayPush(inbox, detail);
+    // The drain is queued before anything is recorded: if queuing fails (no stack left), nothing was
+    // taken, the line's event stays uncancelled, and the page's bridge rejects the call at once.
     if (!draining) {
-      draining = true;
       microtask(drain);
+      draining = true;
     }
+    arrayPush(inbox, detail);
     return () => void arraySplice(inbox, inbox.length - 1, 1);
   };
   const drain = () => {
     draining = false;
     const taken = arraySplice(inbox, 0);
-    for (let i = 0; i < taken.length; i++) fromPage(taken[i]);
+    for (let i = 0; i < taken.length; i++) {
+      try {
+        fromPage(taken[i]);
+      } catch {
+        // One malformed message must not strand the ones behind it (the page's bridge sends none).
+      }
+    }
   };
   const toPage = relayEnd(take);
   const settle = (id: string, nonce: string, ok: boolean, value: unknown) =>

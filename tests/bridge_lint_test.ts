@@ -165,7 +165,7 @@ function pageRule(node: AstNode): string | null {
 }
 
 /** `"__AIRLOCK_…" in win`: the entry's check for its own marker, which it defines non-configurable; and
- * `"then" in value`: page.ts asking, without running any getter, whether a value would look like a promise. */
+ * `"then" in value` (not used by the bridge any more; allowed: it runs no getter, only a Proxy's trap). */
 function isMarkerCheck(left: AstNode): boolean {
   return left.type === "Literal" && typeof left.value === "string" &&
     (left.value.startsWith("__AIRLOCK") || left.value === "then");

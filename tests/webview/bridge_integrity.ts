@@ -538,6 +538,8 @@ Deno.test("bridge integrity review: invoked with the stack nearly used up, a cal
     assert.ok(results.length > 100, `only ${results.length} calls were tried`);
     assert.deepEqual(results.filter((r) => r === "pending"), []);
     assert.ok(results.includes("ok"));
+    // And the bridge still works for a call from a clean stack.
+    assert.deepEqual(await handle.evaluate(`${INVOKE}("echo", { after: "dive" })`), { after: "dive" });
   } finally {
     await handle.close();
   }
@@ -562,6 +564,66 @@ Deno.test("bridge integrity review: a page re-keying the frame over and over can
     })()`) as { result: string; settledInTime: boolean };
     assert.equal(outcome.settledInTime, true, outcome.result);
     assert.ok(outcome.result === "answered" || /did not run/.test(outcome.result), outcome.result);
+  } finally {
+    await handle.close();
+  }
+});
+
+// ---- Found by the second outside review. ----
+
+Deno.test("bridge integrity review 2: a Proxy put under Array.prototype, or a replaced Promise[Symbol.species], changes no honest answer", async () => {
+  const { app: handle } = await app();
+  try {
+    await handle.evaluate(`setTimeout(async () => {
+      const arrayProto = Object.getPrototypeOf(Array.prototype);
+      const functionProto = Object.getPrototypeOf(Function.prototype);
+      const trap = new Proxy({}, { has(_, key) { if (key === "then") throw new Error("trap"); return false; } });
+      Object.setPrototypeOf(Array.prototype, trap);
+      Object.setPrototypeOf(Function.prototype, trap);
+      const species = Object.getOwnPropertyDescriptor(Promise, Symbol.species);
+      const seen = [];
+      Object.defineProperty(Promise, Symbol.species, { configurable: true, get() {
+        return class extends Promise { constructor(executor) { super((ok, no) => executor((v) => { seen.push(v); ok(v); }, no)); } };
+      } });
+      const list = await window.airlock.invoke("echo", [1, 2, 3]);
+      let viaThen;
+      await window.airlock.invoke("echo", { secret: "s3cr3t" }).then((v) => { viaThen = v; });
+      const unlisten = await window.airlock.listen("x", () => {});
+      Object.setPrototypeOf(Array.prototype, arrayProto);
+      Object.setPrototypeOf(Function.prototype, functionProto);
+      Object.defineProperty(Promise, Symbol.species, species);
+      window.outcome = JSON.stringify({ list, viaThen, unlisten: typeof unlisten, seen });
+    }, 0)`);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(JSON.parse(await until(handle, `window.outcome`) as string), {
+      list: [1, 2, 3],
+      viaThen: { secret: "s3cr3t" },
+      unlisten: "function",
+      seen: [],
+    });
+  } finally {
+    await handle.close();
+  }
+});
+
+Deno.test("bridge integrity review 2: a serialiser planted in another frame's realm does not touch arguments made there", async () => {
+  const { app: handle, reached } = await app({ frontend: { "editor.html": "<!doctype html><p>editor</p>" } });
+  try {
+    const outcome = await handle.evaluate(`(async () => {
+      const frame = document.createElement("iframe");
+      frame.src = "editor.html";
+      document.body.append(frame);
+      await new Promise((r) => frame.onload = r);
+      const W = frame.contentWindow;
+      const stolen = [];
+      W.Object.prototype.__TAURI_TO_IPC_KEY__ = function () { stolen.push(JSON.stringify(this)); return { forged: 1 }; };
+      W.Array.prototype.__TAURI_TO_IPC_KEY__ = function () { stolen.push("array"); return { forged: 2 }; };
+      const doc = W.JSON.parse('{"title":"honest","rows":[1,2,3]}');
+      const value = await ${INVOKE}("echo", { doc });
+      return { stolen, value };
+    })()`);
+    assert.deepEqual(outcome, { stolen: [], value: { doc: { title: "honest", rows: [1, 2, 3] } } });
+    assert.deepEqual(reached.map((r) => r.args), [{ doc: { title: "honest", rows: [1, 2, 3] } }]);
   } finally {
     await handle.close();
   }
