@@ -61,7 +61,7 @@ document.getElementById("greet").addEventListener("click", async () => {
   try {
     answer.textContent = await invoke("greet", { name: document.getElementById("name").value });
   } catch (error) {
-    answer.textContent = "refused: " + error.message;
+    answer.textContent = "refused: " + String(error?.message ?? error); // a string, as in Tauri
   }
 });
 `,
@@ -91,7 +91,7 @@ Deno.test("greet, through the isolation hook", async () => {
   const app = await launch({ config: fileURLToPath(new URL("./airlock.conf.json", import.meta.url)), commands });
   try {
     assert.equal(await app.evaluate(\`window.airlock.invoke("greet", { name: "Ada" })\`), "Hello, Ada!");
-    const refused = await app.evaluate(\`window.airlock.invoke("greet", { name: 42 }).catch((e) => e.message)\`);
+    const refused = await app.evaluate(\`window.airlock.invoke("greet", { name: 42 }).catch((e) => String(e))\`);
     assert.match(refused as string, /args.name: expected a string/);
   } finally {
     await app.close();

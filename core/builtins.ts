@@ -56,12 +56,29 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
   const fsCommand =
     <T>(schema: { parse(value: unknown, where: string): T }, run: (args: T) => unknown) => (args: unknown) =>
       run(schema.parse(args, "args"));
+  const windowPlugin = windowCommands(
+    window.label,
+    window.windows,
+    (theme) => void events.broadcast("tauri://theme-changed", theme),
+  );
   return {
     ...events.commands(),
     "plugin:app|name": () => config.app.name,
     "plugin:app|version": () => config.app.version,
     "plugin:app|identifier": () => config.app.identifier,
     "plugin:app|tauri_version": () => "2.0.0-airlock",
+    // As Tauri on Linux: showing and hiding the app is macOS's; no icon unless the app sets one.
+    "plugin:app|app_show": () => null,
+    "plugin:app|app_hide": () => null,
+    "plugin:app|default_window_icon": () => null,
+    "plugin:app|supports_multiple_windows": () => true,
+    "plugin:app|bundle_type": () => null,
+    // The app's theme is GTK's preference for every window: the window plugin's set_theme, for all.
+    "plugin:app|set_app_theme": (args, context) =>
+      windowPlugin["plugin:window|set_theme"](
+        { value: (args as { theme?: unknown })?.theme ?? null },
+        context,
+      ),
     "plugin:fs|read_text_file": fsCommand(oneFile, async (a) => {
       await fitsAnAnswer(a.path, a.baseDir);
       return fs.readTextFile(a.path, a.baseDir);
@@ -79,7 +96,7 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     "plugin:fs|exists": fsCommand(oneFile, (a) => fs.exists(a.path, a.baseDir)),
     // http.ts checks every field itself: the request comes from the page.
     "plugin:http|fetch": (args) => httpFetch(args as HttpRequest, config.http, window.signal),
-    ...windowCommands(window.label, window.windows),
+    ...windowPlugin,
     ...webviewCommands(window.label, {
       allowPageWindows: config.allowPageWindows,
       title: config.app.title,

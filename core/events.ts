@@ -72,6 +72,11 @@ export class WindowEvents {
     this.#pageCount = 0;
   }
 
+  /** An event from the core to every window's page (through the app's route; this page alone without). */
+  broadcast(event: string, payload?: unknown): Promise<void> {
+    return this.route ? this.route(eventName(event), payload ?? null, null) : this.emit(event, payload);
+  }
+
   /** Whether this window's page listens for `event`. */
   hasPageListener(event: string): boolean {
     return (this.#page.get(event)?.size ?? 0) > 0;

@@ -162,7 +162,8 @@ export function createPageBridge(): PageBridge {
       if (args === null || (typeof args !== "object" && !isView(args))) {
         return reject(new SafeTypeError(`invoke ${cmd}: args must be an object, an array or bytes`));
       }
-      call(cmd, args, (ok, value) => ok ? resolve(value) : reject(new SafeError(SafeString(value))), options);
+      // As Tauri does: a refusal or a command's error rejects with its message, a string.
+      call(cmd, args, (ok, value) => ok ? resolve(value) : reject(SafeString(value)), options);
     });
   }
 

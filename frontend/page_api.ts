@@ -20,7 +20,7 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
   /** A promise settled by the bridge's callback (no `.then` chain on a page-reachable promise). */
   const ask = <T>(cmd: string, args: unknown, map: (value: unknown) => T): Promise<T> =>
     promiseOf((resolve, reject) =>
-      call(cmd, args, (ok, value) => ok ? resolve(map(value)) : reject(new SafeError(SafeString(value))))
+      call(cmd, args, (ok, value) => ok ? resolve(map(value)) : reject(SafeString(value)))
     );
   const nothing = () => undefined;
 
@@ -37,7 +37,7 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
       call("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }, (ok, value) => {
         if (ok) return resolve(() => unlisten(event, id));
         unregisterCallback(id);
-        reject(new SafeError(SafeString(value)));
+        reject(SafeString(value));
       })
     );
   };
@@ -59,7 +59,7 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
       call("plugin:event|listen", { event, target: { kind: "Any" }, handler: id }, (ok, value) => {
         if (!ok) {
           unregisterCallback(id);
-          return reject(new SafeError(SafeString(value)));
+          return reject(SafeString(value));
         }
         stop = () => unlisten(event, id);
         if (done) stop(); // the event came before the core had confirmed the listener

@@ -31,6 +31,10 @@ const GOBJECT = {
   g_value_init: { parameters: [B, "u64"], result: P },
   g_value_set_string: { parameters: [B, B], result: V },
   g_value_unset: { parameters: [B], result: V },
+  g_value_set_boolean: { parameters: [B, "i32"], result: V },
+  g_value_get_boolean: { parameters: [B], result: "i32" },
+  g_object_set_property: { parameters: [P, B, B], result: V },
+  g_object_get_property: { parameters: [P, B, B], result: V },
 } as const;
 
 const GIO = {
@@ -76,6 +80,7 @@ const GTK = {
   gtk_window_set_keep_above: { parameters: [P, "i32"], result: V },
   gtk_window_present: { parameters: [P], result: V },
   gtk_window_is_active: { parameters: [P], result: "i32" },
+  gtk_settings_get_default: { parameters: [], result: P },
 } as const;
 
 const GDK = {

@@ -2,7 +2,7 @@
 // Tauri's units (physical pixels for sizes and positions, as Tauri's PhysicalSize/PhysicalPosition).
 // Without a window manager (bare Xvfb) GTK accepts maximize, minimize and fullscreen but nothing
 // changes: the getters report what GTK and GDK say, not what was last asked for.
-import { type Libraries, readCString } from "./ffi.ts";
+import { cString, type Libraries, readCString } from "./ffi.ts";
 import { wakeLoop } from "./loop.ts";
 
 export interface Size {
@@ -30,6 +30,26 @@ const FULLSCREEN = 1 << 4;
 const HINT_MIN_SIZE = 1 << 1;
 const HINT_MAX_SIZE = 1 << 2;
 const GEOMETRY_BYTES = 56;
+
+const G_TYPE_BOOLEAN = 5n << 2n;
+const DARK = "gtk-application-prefer-dark-theme";
+
+/** GTK's dark-theme preference, for every window of the process (GTK keeps no per-window theme). */
+export function darkTheme(lib: Libraries, dark?: boolean | null): boolean {
+  const settings = lib.gtk.gtk_settings_get_default();
+  if (!settings) return false;
+  const value = new Uint8Array(24);
+  lib.gobject.g_value_init(value, G_TYPE_BOOLEAN);
+  if (dark !== undefined) {
+    lib.gobject.g_value_set_boolean(value, dark ? 1 : 0);
+    lib.gobject.g_object_set_property(settings, cString(DARK), value);
+    wakeLoop();
+  }
+  lib.gobject.g_object_get_property(settings, cString(DARK), value);
+  const result = lib.gobject.g_value_get_boolean(value) !== 0;
+  lib.gobject.g_value_unset(value);
+  return result;
+}
 
 export class NativeWindow {
   #keepAbove = false;
@@ -132,6 +152,16 @@ export class NativeWindow {
   get decorated(): boolean {
     return this.lib.gtk.gtk_window_get_decorated(this.window) !== 0;
   }
+  /** "dark" or "light", as GTK's preference for the app has it. */
+  get theme(): "dark" | "light" {
+    return darkTheme(this.lib) ? "dark" : "light";
+  }
+
+  /** null: back to the system's (light unless the GTK theme says otherwise). */
+  setTheme(theme: "dark" | "light" | null): void {
+    darkTheme(this.lib, theme === "dark");
+  }
+
   get alwaysOnTop(): boolean {
     return this.#keepAbove; // GTK keeps no getter: what this window was last told
   }

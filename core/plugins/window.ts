@@ -35,6 +35,8 @@ export interface WindowControl {
     readonly resizable: boolean;
     readonly decorated: boolean;
     readonly alwaysOnTop: boolean;
+    readonly theme: "dark" | "light";
+    setTheme(theme: "dark" | "light" | null): void;
     setSize(size: Size): void;
     setPosition(position: Position): void;
     setSizeLimits(limits: { min?: Size | null; max?: Size | null }): void;
@@ -89,7 +91,14 @@ function position(value: unknown, scale: number, where: string): Position {
 export function windowCommands(
   caller: string,
   windows: { labels(): string[]; get(label: string): WindowControl | undefined },
+  themeChanged: (theme: "dark" | "light") => void = () => {},
 ): Commands {
+  /** GTK's preference is the whole app's: every window hears tauri://theme-changed when it turns. */
+  const setTheme = (window: WindowControl, theme: "dark" | "light" | null) => {
+    const before = window.native.theme;
+    window.native.setTheme(theme);
+    if (window.native.theme !== before) themeChanged(window.native.theme);
+  };
   /** The caller's window, after checking the label the page gave. */
   const own = (
     args: unknown,
@@ -149,9 +158,16 @@ export function windowCommands(
     "plugin:window|is_minimizable": getter(() => true),
     "plugin:window|is_closable": getter(() => true),
     "plugin:window|is_enabled": getter(() => true),
-    "plugin:window|theme": getter(() =>
-      (Deno.env.get("GTK_THEME") ?? "").endsWith(":dark") ? "dark" : "light"
-    ),
+    "plugin:window|theme": getter((w) => w.native.theme),
+    "plugin:window|set_theme": (args) => {
+      const window = own(args);
+      const value = (args as { value?: unknown }).value;
+      if (value !== null && value !== undefined && value !== "dark" && value !== "light") {
+        throw new Error(`args.value: expected "light", "dark" or null`);
+      }
+      setTheme(window, (value ?? null) as "dark" | "light" | null);
+      return null;
+    },
     "plugin:window|current_monitor": getter((w) => w.native.currentMonitor()),
     "plugin:window|primary_monitor": getter((w) => w.native.primaryMonitor()),
     "plugin:window|available_monitors": getter((w) => w.native.availableMonitors()),
@@ -186,5 +202,72 @@ export function windowCommands(
     "plugin:window|set_focus": action((w) => w.native.focus()),
     "plugin:window|close": action((w) => w.requestClose()),
     "plugin:window|destroy": action((w) => w.destroy()),
+    "plugin:window|internal_toggle_maximize": action((w) => w.native.maximize(!w.native.maximized)),
+    ...notYet("window", NOT_YET_WINDOW),
+    ...notYet("webview", NOT_YET_WEBVIEW),
   };
+}
+
+// Tauri's commands Airlock does not carry out yet: they answer saying so, not "unknown command" (a name
+// is unknown only when Tauri has no such command either).
+const NOT_YET_WINDOW = [
+  "create",
+  "set_maximizable",
+  "set_minimizable",
+  "set_closable",
+  "set_shadow",
+  "set_always_on_bottom",
+  "set_content_protected",
+  "set_simple_fullscreen",
+  "set_focusable",
+  "set_enabled",
+  "set_skip_taskbar",
+  "set_cursor_grab",
+  "set_cursor_visible",
+  "set_ignore_cursor_events",
+  "set_visible_on_all_workspaces",
+  "set_cursor_position",
+  "set_size_constraints",
+  "set_background_color",
+  "set_effects",
+  "set_cursor_icon",
+  "start_resize_dragging",
+  "start_dragging",
+  "set_progress_bar",
+  "set_badge_count",
+  "set_badge_label",
+  "set_overlay_icon",
+  "set_icon",
+  "set_title_bar_style",
+  "request_user_attention",
+  "set_fullscreen_on_monitor",
+  "cursor_position",
+  "monitor_from_point",
+  "activity_name",
+  "scene_identifier",
+];
+const NOT_YET_WEBVIEW = [
+  "create_webview",
+  "webview_position",
+  "webview_size",
+  "set_webview_size",
+  "set_webview_position",
+  "set_webview_focus",
+  "set_webview_zoom",
+  "set_webview_auto_resize",
+  "set_webview_background_color",
+  "webview_hide",
+  "webview_show",
+  "reparent",
+  "clear_all_browsing_data",
+];
+
+function notYet(plugin: string, names: string[]): Commands {
+  const out: Commands = {};
+  for (const name of names) {
+    out[`plugin:${plugin}|${name}`] = () => {
+      throw new Error(`plugin:${plugin}|${name} is a Tauri command Airlock does not support yet`);
+    };
+  }
+  return out;
 }

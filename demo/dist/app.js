@@ -14,7 +14,7 @@ async function call(label, run) {
     const value = await run();
     show(label, true, typeof value === "string" ? value : JSON.stringify(value));
   } catch (error) {
-    show(label, false, error.message);
+    show(label, false, String(error?.message ?? error)); // Tauri rejects with a string
   }
 }
 const on = (id, handler) => document.getElementById(id).addEventListener("click", handler);

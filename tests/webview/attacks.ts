@@ -135,7 +135,7 @@ Deno.test("attack: forged answers and spoofed postMessage in both directions cha
       // Pretend to be the core towards the iframe: answers and junk it must ignore.
       frame.contentWindow.postMessage({ airlock: "answer", id, ok: true, value: "to the frame" }, "*");
       frame.contentWindow.postMessage({ airlock: "ready" }, "*");
-      results.call = await call.then((v) => ({ ok: true, v }), (e) => ({ ok: false, e: e.message }));
+      results.call = await call.then((v) => ({ ok: true, v }), (e) => ({ ok: false, e: e?.message ?? e }));
       return results;
     })()`);
     assert.deepEqual(outcome, { call: { ok: true, v: "slow done" } });
@@ -215,7 +215,7 @@ Deno.test("attack: navigating the iframe elsewhere gets a fresh isolation sessio
       for (const where of ["about:blank", "app://localhost/index.html", "isolation://localhost/"]) {
         frame.src = where;
         // A call made while the frame is away is answered once the isolation app is back.
-        out.push(await ${INVOKE}("echo", { where }).then((v) => v, (e) => "rejected: " + e.message));
+        out.push(await ${INVOKE}("echo", { where }).then((v) => v, (e) => "rejected: " + (e?.message ?? e)));
       }
       return out;
     })()`);
@@ -371,7 +371,7 @@ Deno.test("attack: 10,000 junk messages to the page, the iframe, invoke and the 
         const m = shapes[i % shapes.length];
         window.postMessage(m, "*");
         frame.contentWindow.postMessage(m, "*");
-        if (i % 10 === 0) failures.push(${INVOKE}(i % 20 ? "" : 12, m).catch((e) => e.message));
+        if (i % 10 === 0) failures.push(${INVOKE}(i % 20 ? "" : 12, m).catch((e) => e?.message ?? e));
       }
       const reasons = new Set(await Promise.all(failures));
       return [...reasons];

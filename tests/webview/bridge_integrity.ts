@@ -102,7 +102,7 @@ Deno.test("bridge integrity 1: built-ins replaced after start neither see nor ch
       }
       const answer = invoke("transfer", { to: "alice", amount: 5 });
       const value = await new Promise((resolve) =>
-        reflectApply(then, answer, [resolve, (e) => resolve("rejected: " + e.message)]));
+        reflectApply(then, answer, [resolve, (e) => resolve("rejected: " + (e?.message ?? e))]));
       for (let i = saved.size - 1; i >= 0; i--) {
         const [object, key, descriptor] = saved.get(i);
         if (descriptor) define(object, key, descriptor);
@@ -178,7 +178,7 @@ Deno.test("bridge integrity 2: nothing a page posts or dispatches is taken for a
       const announced = [];
       document.addEventListener("airlock-link", (e) => announced.push(e.target), true);
       document.dispatchEvent(new CustomEvent("airlock-link-ask"));
-      const value = await call.then((v) => v, (e) => "rejected: " + e.message);
+      const value = await call.then((v) => v, (e) => "rejected: " + (e?.message ?? e));
       // Real events still arrive, once each, after a forged number as high as it gets.
       await window.__TAURI__.event.emit("auth", { real: 1 });
       await ${INVOKE}("stream", { to: "__CHANNEL__:" + channel });
@@ -268,7 +268,7 @@ Deno.test("bridge integrity 5: nothing hangs — uncloneable arguments, a remove
     const outcome = await handle.evaluate(`(async () => {
       const invoke = ${INVOKE};
       const started = Date.now();
-      const bad = await invoke("echo", { callback: () => 1 }).then(() => "resolved", (e) => e.message);
+      const bad = await invoke("echo", { callback: () => 1 }).then(() => "resolved", (e) => e?.message ?? e);
       const quick = Date.now() - started < 1000;
       // One bad call blocks nothing: the next one goes through.
       const next = await invoke("echo", { next: 1 });
@@ -298,13 +298,13 @@ Deno.test("bridge integrity 5: nothing hangs — uncloneable arguments, a remove
     // says so to every call, pending or new, at once.
     const closed = await handle.evaluate(`(async () => {
       const invoke = ${INVOKE};
-      const pending = invoke("slow", { ms: 2000 }).then(() => "resolved", (e) => e.message);
+      const pending = invoke("slow", { ms: 2000 }).then(() => "resolved", (e) => e?.message ?? e);
       await new Promise((r) => setTimeout(r, 50));
       document.open();
       document.write("<p>replaced</p>");
       document.close();
       const started = Date.now();
-      const after = await invoke("echo", { after: "open" }).then(() => "resolved", (e) => e.message);
+      const after = await invoke("echo", { after: "open" }).then(() => "resolved", (e) => e?.message ?? e);
       const quick = Date.now() - started < 1000;
       return { pending: await pending, after, quick };
     })()`) as Record<string, unknown>;
@@ -323,7 +323,7 @@ Deno.test("bridge integrity 6: a re-key under 1,000 calls in flight loses none, 
   try {
     const calls = handle.evaluate(`(async () => {
       const out = await Promise.all(Array.from({ length: 1000 }, (_, i) =>
-        ${INVOKE}("slow", { ms: 1, i }).then((v) => ({ ok: true, v }), (e) => ({ ok: false, e: e.message }))));
+        ${INVOKE}("slow", { ms: 1, i }).then((v) => ({ ok: true, v }), (e) => ({ ok: false, e: e?.message ?? e }))));
       return out;
     })()`) as Promise<{ ok: boolean; v?: number; e?: string }[]>;
     // The isolation frame rebuilt underneath, twice, and re-navigated by the page once.
@@ -492,14 +492,14 @@ Deno.test("bridge integrity review: a call that reached the core keeps its real 
   const { app: handle, reached } = await app();
   try {
     const outcome = await handle.evaluate(`(async () => {
-      const call = ${INVOKE}("slow", { ms: 1500 }).then((v) => "answered: " + v, (e) => "rejected: " + e.message);
+      const call = ${INVOKE}("slow", { ms: 1500 }).then((v) => "answered: " + v, (e) => "rejected: " + (e?.message ?? e));
       await new Promise((r) => setTimeout(r, 300));
       // The frame removed until the relay gives up on this page: the bridge closes.
       for (let i = 0; i < 25; i++) {
         document.querySelector("iframe[data-airlock-isolation]")?.remove();
         await new Promise((r) => setTimeout(r, 10));
       }
-      const after = await ${INVOKE}("echo", {}).then(() => "answered", (e) => e.message);
+      const after = await ${INVOKE}("echo", {}).then(() => "answered", (e) => e?.message ?? e);
       return { call: await call, after };
     })()`) as { call: string; after: string };
     assert.equal(outcome.call, "answered: slow done");
@@ -557,7 +557,7 @@ Deno.test("bridge integrity review: a page re-keying the frame over and over can
         }
       })();
       const started = Date.now();
-      const result = await ${INVOKE}("slow", { ms: 1 }).then(() => "answered", (e) => e.message);
+      const result = await ${INVOKE}("slow", { ms: 1 }).then(() => "answered", (e) => e?.message ?? e);
       const waited = Date.now() - started;
       stop = true;
       return { result, settledInTime: waited < 3000 + 1000 };

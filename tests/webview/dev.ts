@@ -35,7 +35,9 @@ Deno.test("dev: editing the frontend reloads the page; editing the isolation app
   const watcher = watchApp(app, { log: (line) => lines.push(line), debounceMs: 50 });
   const text = () => app.evaluate(`document.getElementById("text")?.textContent ?? null`);
   const hookVersion = () =>
-    app.evaluate(`window.airlock.invoke("echo", {}).then((v) => v.hook, (e) => "error: " + e.message)`);
+    app.evaluate(
+      `window.airlock.invoke("echo", {}).then((v) => v.hook, (e) => "error: " + (e?.message ?? e))`,
+    );
   try {
     assert.equal(await text(), "version one");
     assert.equal(await hookVersion(), 1);

@@ -200,7 +200,7 @@ Deno.test("a re-key while calls are in flight: every call settles, none runs twi
     for (let round = 0; round < 3; round++) {
       runs.clear();
       const calls = app.evaluate(`Promise.all(Array.from({ length: 300 }, (_, i) =>
-        ${INVOKE}("count", { i }).then(() => "ok", (e) => e.message)))`) as Promise<string[]>;
+        ${INVOKE}("count", { i }).then(() => "ok", (e) => e?.message ?? e)))`) as Promise<string[]>;
       await new Promise((r) => setTimeout(r, 5));
       await app.rebuildIsolation(); // a new document, key and handshake, mid-stream
       const outcomes = await calls;

@@ -238,3 +238,45 @@ Deno.test("tauri window API: onResized and onMoved get Tauri's payloads when the
     await app.close();
   }
 });
+
+Deno.test("tauri window API: setTheme turns GTK's dark preference, every window hears theme-changed; errors are strings", async () => {
+  const bundle = await bundleWithTauriApi(FRONTEND);
+  const app = await launch({
+    config: await makeApp({
+      frontend: {
+        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
+        "app.js": bundle,
+      },
+    }),
+    commands: {
+      fail: () => {
+        throw new Error("disk on fire");
+      },
+    },
+  });
+  try {
+    const seen = await app.evaluate(`(async () => {
+      const win = window.tauriWindow.getCurrentWindow();
+      const changes = [];
+      await win.onThemeChanged(({ payload }) => changes.push(payload));
+      const before = await win.theme();
+      await win.setTheme("dark");
+      const dark = await win.theme();
+      await win.setTheme(null);
+      for (let i = 0; i < 20 && changes.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      // As Tauri: a command's error rejects with its message, a string.
+      const error = await window.__TAURI__.core.invoke("fail").catch((e) => e);
+      return { before, dark, after: await win.theme(), changes, error, type: typeof error };
+    })()`);
+    assert.deepEqual(seen, {
+      before: "light",
+      dark: "dark",
+      after: "light",
+      changes: ["dark", "light"],
+      error: "disk on fire",
+      type: "string",
+    });
+  } finally {
+    await app.close();
+  }
+});
