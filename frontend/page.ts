@@ -26,7 +26,6 @@ import {
   randomHex,
   randomId,
   record,
-  SafeError,
   SafePromise,
   SafeString,
   SafeTypeError,

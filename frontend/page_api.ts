@@ -6,7 +6,6 @@ import {
   encodeUriComponent,
   objectFreeze,
   own,
-  SafeError,
   SafeString,
   SafeTypeError,
 } from "../protocol/primordials.ts";
