@@ -2,13 +2,7 @@
 // __TAURI_INTERNALS__ (what @tauri-apps/api v2 calls, so frontends built on it run unchanged). Every
 // function here is a thin call of the bridge; same strict rules as page.ts, and caller-given objects are
 // read with `own` only (a getter planted on Object.prototype must not choose a call's baseDir).
-import {
-  encodeUriComponent,
-  objectFreeze,
-  own,
-  SafeString,
-  SafeTypeError,
-} from "../protocol/primordials.ts";
+import { encodeUriComponent, objectFreeze, own, SafeString, SafeTypeError } from "../protocol/primordials.ts";
 import type { PageConfig } from "../protocol/messages.ts";
 import { defineGlobal, type PageBridge, promiseOf } from "./page.ts";
 
