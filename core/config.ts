@@ -37,6 +37,8 @@ export interface WindowConfig {
   alwaysOnTop?: boolean;
   visible?: boolean;
   focus?: boolean;
+  /** "light" or "dark": GTK's preference, which is the whole app's. */
+  theme?: "light" | "dark";
 }
 
 const WINDOW_NUMBERS = ["minWidth", "minHeight", "maxWidth", "maxHeight", "x", "y"] as const;
@@ -57,6 +59,7 @@ const WINDOW_KEYS = new Set<string>([
   "url",
   "width",
   "height",
+  "theme",
   ...WINDOW_NUMBERS,
   ...WINDOW_FLAGS,
 ]);
@@ -255,6 +258,11 @@ function windowConfigs(config: Reader, field: string, defaults: { title: string 
       const value = config.boolean(`${at}.${key}`);
       if (value !== undefined) spec[key] = value;
     }
+    const theme = config.string(`${at}.theme`);
+    if (theme !== undefined && theme !== "light" && theme !== "dark") {
+      config.fail(`${at}.theme`, `must be "light" or "dark"`);
+    }
+    if (theme !== undefined) spec.theme = theme;
     return spec;
   });
 }

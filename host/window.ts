@@ -166,6 +166,7 @@ export class AppWindow implements WindowHandle, WindowControl {
     if (spec.fullscreen) native.setFullscreen(true);
     if (spec.visible === false) native.setVisible(false);
     if (spec.focus) native.focus();
+    if (spec.theme) native.setTheme(spec.theme);
   }
 
   get title(): string {

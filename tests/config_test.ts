@@ -796,4 +796,20 @@ Deno.test("parse: app.windows — labels, options, and what is not known is repo
   fail([{ label: "bad label!" }], /app\.windows\.0\.label must be/);
   fail([{ alwaysOnTopp: true }], /app\.windows\.0\.alwaysOnTopp is not a window option Airlock knows/);
   fail({ label: "x" }, /app\.windows must be a list/);
+  fail([{ theme: "blue" }], /app\.windows\.0\.theme must be "light" or "dark"/);
+  const themed = parseConfig(
+    { ...base, app: { windows: [{ theme: "dark", resizable: false, minWidth: 200 }] } },
+    F,
+    "/app",
+  );
+  assert.deepEqual(themed.windows[0], {
+    label: "main",
+    title: "Airlock app",
+    url: "index.html",
+    width: 800,
+    height: 600,
+    theme: "dark",
+    resizable: false,
+    minWidth: 200,
+  });
 });
