@@ -43,6 +43,15 @@ function eventName(value: unknown): string {
   return value;
 }
 
+/** The window label a Tauri event target names ({ kind: "Window" | "Webview" | "WebviewWindow" |
+ * "AnyLabel", label }), or null for any. */
+function targetLabel(target: unknown): string | null {
+  if (target === null || typeof target !== "object") return null;
+  const { kind, label } = target as { kind?: unknown; label?: unknown };
+  if (kind === "Any" || kind === "App" || typeof label !== "string") return null;
+  return label;
+}
+
 function handlerId(value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) < 0) {
     throw new Error("event handler id must be a non-negative integer");
@@ -53,6 +62,9 @@ function handlerId(value: unknown): number {
 export class WindowEvents {
   /** The page's listeners: event name → handler ids (the functions themselves stay in the page). */
   #page = new Map<string, Set<number>>();
+  /** The window a listener was registered for (Tauri's `{ kind: "Window", label }` targets, as
+   * `getCurrentWindow().listen` and `WebviewWindow.listen` send), when it is not "any". */
+  #targets = new Map<number, string>();
   #pageCount = 0;
   #core = new Map<string, Set<EventListener>>();
 
@@ -69,6 +81,7 @@ export class WindowEvents {
   /** A new document in the window: its old listeners are gone with the old page. */
   reset(): void {
     this.#page.clear();
+    this.#targets.clear();
     this.#pageCount = 0;
   }
 
@@ -77,9 +90,26 @@ export class WindowEvents {
     return this.route ? this.route(eventName(event), payload ?? null, null) : this.emit(event, payload);
   }
 
-  /** Whether this window's page listens for `event`. */
-  hasPageListener(event: string): boolean {
-    return (this.#page.get(event)?.size ?? 0) > 0;
+  /** Whether this window's page listens for `event` of window `label` (its own when omitted): with a
+   * listener for any window, or for that one. */
+  hasPageListener(event: string, label = this.window): boolean {
+    return this.#handlersFor(event, label).length > 0;
+  }
+
+  /** An event of window `label` (tauri://resize, tauri://destroyed, …) to this page's listeners for it:
+   * those for any window, if `label` is this page's own, and those registered for `label`. */
+  async emitFor(label: string, event: string, payload?: unknown): Promise<void> {
+    const handlers = this.#handlersFor(eventName(event), label);
+    if (handlers.length) await this.deliver({ kind: "event", event, handlers, payload: payload ?? null });
+  }
+
+  #handlersFor(event: string, label: string): number[] {
+    const out: number[] = [];
+    for (const id of this.#page.get(event) ?? []) {
+      const target = this.#targets.get(id);
+      if (target === label || (target === undefined && label === this.window)) out.push(id);
+    }
+    return out;
   }
 
   /** The app's own listener for events the page emits; returns the function that removes it. */
@@ -136,12 +166,17 @@ export class WindowEvents {
           this.#pageCount++;
         }
         this.#page.set(name, set.add(id));
+        const label = targetLabel(args?.target);
+        if (label !== null) this.#targets.set(id, label);
+        else this.#targets.delete(id);
         return id;
       },
       "plugin:event|unlisten": (args) => {
         const name = eventName(args?.event);
         const set = this.#page.get(name);
-        if (set?.delete(handlerId(args?.eventId))) this.#pageCount--;
+        const id = handlerId(args?.eventId);
+        if (set?.delete(id)) this.#pageCount--;
+        this.#targets.delete(id);
         if (set?.size === 0) this.#page.delete(name); // names do not pile up as listeners come and go
         return null;
       },

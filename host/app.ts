@@ -112,12 +112,27 @@ export class App {
         get: (label) => this.windows.get(label),
         open: (spec) => this.openWindow(spec),
       },
+      windowEvent: (label, event, payload) => this.windowEvent(label, event, payload),
+      listened: (label, event) =>
+        [...this.windows.values()].some((w) => w.core.events.hasPageListener(event, label)),
       console: this.options.console ?? false,
       devtools: this.options.devtools ?? this.config.devtools,
     });
     this.windows.set(spec.label, window);
-    window.closed.then(() => this.windows.get(spec.label) === window && this.windows.delete(spec.label));
+    window.closed.then(() => {
+      if (this.windows.get(spec.label) !== window) return;
+      this.windows.delete(spec.label);
+      // Tauri's tauri://destroyed, for the pages that listen for this window's (its own is gone).
+      void this.windowEvent(spec.label, "tauri://destroyed", null);
+    });
     return window;
+  }
+
+  /** An event of window `label` to every page listening for it. */
+  async windowEvent(label: string, event: string, payload: unknown): Promise<void> {
+    await Promise.all(
+      [...this.windows.values()].map((window) => window.core.events.emitFor(label, event, payload)),
+    );
   }
 
   /** An event to one window's page, or to every window's. */

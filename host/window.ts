@@ -42,6 +42,10 @@ export interface WindowParts {
     get(label: string): WindowControl | undefined;
     open(spec: WindowConfig): Promise<unknown>;
   };
+  /** An event of this window to every page that listens for it (its own, and others' listeners for it). */
+  windowEvent(label: string, event: string, payload: unknown): Promise<void>;
+  /** Whether any page listens for this window's `event`. */
+  listened(label: string, event: string): boolean;
   console: boolean;
   devtools: boolean;
 }
@@ -74,9 +78,11 @@ export class AppWindow implements WindowHandle, WindowControl {
   readonly closed: Promise<void>;
   readonly core: WindowCore;
   readonly #view: Webview;
+  readonly #parts: WindowParts;
 
   private constructor(spec: WindowConfig, parts: WindowParts) {
     this.label = spec.label;
+    this.#parts = parts;
     const closing = new AbortController();
     let view: Webview | null = null;
     this.core = new WindowCore({
@@ -189,8 +195,8 @@ export class AppWindow implements WindowHandle, WindowControl {
 
   /** True when the page was asked (and so the window stays open for now). */
   #askToClose(): boolean {
-    if (!this.core.events.hasPageListener(CLOSE_REQUESTED)) return false;
-    void this.core.events.emit(CLOSE_REQUESTED, null);
+    if (!this.#parts.listened(this.label, CLOSE_REQUESTED)) return false;
+    void this.#parts.windowEvent(this.label, CLOSE_REQUESTED, null);
     return true;
   }
 
@@ -199,19 +205,18 @@ export class AppWindow implements WindowHandle, WindowControl {
   /** Tauri's window events, with its payloads: tauri://resize {width, height}, tauri://move {x, y}
    * (physical pixels), tauri://focus and tauri://blur (null). */
   #windowEvent(kind: "configure" | "focus" | "blur"): void {
-    const events = this.core.events;
-    if (kind !== "configure") {
-      return void events.emit(kind === "focus" ? "tauri://focus" : "tauri://blur", null);
-    }
+    const emit = (event: string, payload: unknown) =>
+      void this.#parts.windowEvent(this.label, event, payload);
+    if (kind !== "configure") return emit(kind === "focus" ? "tauri://focus" : "tauri://blur", null);
     const native = this.#view.native;
     const size = native.innerSize, position = native.position;
     if (size.width !== this.#size.width || size.height !== this.#size.height) {
       this.#size = size;
-      void events.emit("tauri://resize", size);
+      emit("tauri://resize", size);
     }
     if (position.x !== this.#position.x || position.y !== this.#position.y) {
       this.#position = position;
-      void events.emit("tauri://move", position);
+      emit("tauri://move", position);
     }
   }
 

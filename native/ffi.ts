@@ -81,6 +81,13 @@ const GTK = {
   gtk_window_present: { parameters: [P], result: V },
   gtk_window_is_active: { parameters: [P], result: "i32" },
   gtk_settings_get_default: { parameters: [], result: P },
+  gtk_window_set_skip_taskbar_hint: { parameters: [P, "i32"], result: V },
+  gtk_window_set_urgency_hint: { parameters: [P, "i32"], result: V },
+  gtk_window_get_urgency_hint: { parameters: [P], result: "i32" },
+  gtk_window_set_accept_focus: { parameters: [P, "i32"], result: V },
+  gtk_window_get_accept_focus: { parameters: [P], result: "i32" },
+  gtk_widget_set_sensitive: { parameters: [P, "i32"], result: V },
+  gtk_widget_get_sensitive: { parameters: [P], result: "i32" },
 } as const;
 
 const GDK = {

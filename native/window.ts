@@ -192,6 +192,23 @@ export class NativeWindow {
       this.lib.gtk.gtk_window_set_keep_above(this.window, on ? 1 : 0);
     });
   focus = () => this.#do(() => this.lib.gtk.gtk_window_present(this.window));
+  setSkipTaskbar = (on: boolean) =>
+    this.#do(() => this.lib.gtk.gtk_window_set_skip_taskbar_hint(this.window, on ? 1 : 0));
+  setUrgent = (on: boolean) =>
+    this.#do(() => this.lib.gtk.gtk_window_set_urgency_hint(this.window, on ? 1 : 0));
+  setFocusable = (on: boolean) =>
+    this.#do(() => this.lib.gtk.gtk_window_set_accept_focus(this.window, on ? 1 : 0));
+  setEnabled = (on: boolean) =>
+    this.#do(() => this.lib.gtk.gtk_widget_set_sensitive(this.window, on ? 1 : 0));
+  get urgent(): boolean {
+    return this.lib.gtk.gtk_window_get_urgency_hint(this.window) !== 0;
+  }
+  get focusable(): boolean {
+    return this.lib.gtk.gtk_window_get_accept_focus(this.window) !== 0;
+  }
+  get enabled(): boolean {
+    return this.lib.gtk.gtk_widget_get_sensitive(this.window) !== 0;
+  }
 
   /** Moves the window to the middle of its monitor's work area. */
   center(): void {

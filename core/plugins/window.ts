@@ -36,6 +36,13 @@ export interface WindowControl {
     readonly decorated: boolean;
     readonly alwaysOnTop: boolean;
     readonly theme: "dark" | "light";
+    readonly urgent: boolean;
+    readonly focusable: boolean;
+    readonly enabled: boolean;
+    setSkipTaskbar(on: boolean): void;
+    setUrgent(on: boolean): void;
+    setFocusable(on: boolean): void;
+    setEnabled(on: boolean): void;
     setTheme(theme: "dark" | "light" | null): void;
     setSize(size: Size): void;
     setPosition(position: Position): void;
@@ -157,7 +164,44 @@ export function windowCommands(
     "plugin:window|is_maximizable": getter(() => true),
     "plugin:window|is_minimizable": getter(() => true),
     "plugin:window|is_closable": getter(() => true),
-    "plugin:window|is_enabled": getter(() => true),
+    "plugin:window|is_enabled": getter((w) => w.native.enabled),
+    "plugin:window|set_enabled": flag((w, on) => w.native.setEnabled(on)),
+    "plugin:window|set_focusable": flag((w, on) => w.native.setFocusable(on)),
+    "plugin:window|set_skip_taskbar": flag((w, on) => w.native.setSkipTaskbar(on)),
+    // Tauri's { type: "Critical" | "Informational" } or null: GTK has one urgency hint for both.
+    "plugin:window|request_user_attention": (args) => {
+      const window = own(args);
+      const value = (args as { value?: unknown }).value;
+      window.native.setUrgent(value !== null && value !== undefined);
+      return null;
+    },
+    // { minWidth, minHeight, maxWidth, maxHeight }, each { Logical: n } or { Physical: n } or null.
+    "plugin:window|set_size_constraints": (args) => {
+      const window = own(args);
+      const value = (args as { value?: Record<string, unknown> }).value ?? {};
+      const scale = window.native.scaleFactor;
+      const unit = (item: unknown, where: string): number | undefined => {
+        if (item === null || item === undefined) return undefined;
+        const tagged = t.object({ Physical: t.optional(dimension), Logical: t.optional(dimension) }).parse(
+          item,
+          where,
+        );
+        if (tagged.Physical !== undefined) return tagged.Physical;
+        if (tagged.Logical !== undefined) return tagged.Logical * scale;
+        throw new Error(`${where}: expected { Physical: n } or { Logical: n }`);
+      };
+      const minW = unit(value.minWidth, "args.value.minWidth"),
+        minH = unit(value.minHeight, "args.value.minHeight");
+      const maxW = unit(value.maxWidth, "args.value.maxWidth"),
+        maxH = unit(value.maxHeight, "args.value.maxHeight");
+      window.native.setSizeLimits({
+        min: minW === undefined && minH === undefined ? null : { width: minW ?? 0, height: minH ?? 0 },
+        max: maxW === undefined && maxH === undefined
+          ? null
+          : { width: maxW ?? 100_000, height: maxH ?? 100_000 },
+      });
+      return null;
+    },
     "plugin:window|theme": getter((w) => w.native.theme),
     "plugin:window|set_theme": (args) => {
       const window = own(args);
@@ -219,15 +263,11 @@ const NOT_YET_WINDOW = [
   "set_always_on_bottom",
   "set_content_protected",
   "set_simple_fullscreen",
-  "set_focusable",
-  "set_enabled",
-  "set_skip_taskbar",
   "set_cursor_grab",
   "set_cursor_visible",
   "set_ignore_cursor_events",
   "set_visible_on_all_workspaces",
   "set_cursor_position",
-  "set_size_constraints",
   "set_background_color",
   "set_effects",
   "set_cursor_icon",
@@ -239,7 +279,6 @@ const NOT_YET_WINDOW = [
   "set_overlay_icon",
   "set_icon",
   "set_title_bar_style",
-  "request_user_attention",
   "set_fullscreen_on_monitor",
   "cursor_position",
   "monitor_from_point",

@@ -280,3 +280,82 @@ Deno.test("tauri window API: setTheme turns GTK's dark preference, every window 
     await app.close();
   }
 });
+
+Deno.test("tauri webview API: one window listens for another's events by its label; tauri://destroyed when it goes", async () => {
+  const app = await pathApp({ allowPageWindows: true });
+  try {
+    await app.evaluate(`(async () => {
+      const { WebviewWindow } = window.tauriWebview;
+      await new Promise((resolve, reject) => {
+        const w = new WebviewWindow("second", { url: "second.html", title: "Second" });
+        w.once("tauri://created", resolve);
+        w.once("tauri://error", (e) => reject(new Error(String(e.payload))));
+      });
+      const second = await WebviewWindow.getByLabel("second");
+      window.heard = { resized: [], destroyed: 0, ownResized: 0 };
+      await second.listen("tauri://resize", (e) => window.heard.resized.push(e.payload.width));
+      await second.once("tauri://destroyed", () => window.heard.destroyed++);
+      await window.__TAURI__.event.listen("tauri://resize", () => window.heard.ownResized++);
+    })()`);
+    const second = app.window("second")!;
+    await second.evaluate(
+      `window.__TAURI__.core.invoke("plugin:window|set_size", { value: { Physical: { width: 345, height: 234 } } })`,
+    );
+    // GTK reports the new size when the window manager (here: the X server) has applied it.
+    for (let i = 0; i < 40 && !(await app.evaluate(`window.heard.resized.includes(345)`)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await second.close();
+    await new Promise((r) => setTimeout(r, 300));
+    const heard = await app.evaluate(`window.heard`) as {
+      resized: number[];
+      destroyed: number;
+      ownResized: number;
+    };
+    assert.equal(heard.resized.at(-1), 345);
+    assert.equal(heard.destroyed, 1);
+    assert.equal(heard.ownResized, 0); // the first window's own listener hears its own window only
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("tauri window API: enabled, focusable, user attention and size constraints reach GTK", async () => {
+  const bundle = await bundleWithTauriApi(FRONTEND);
+  const app = await launch({
+    config: await makeApp({
+      frontend: {
+        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
+        "app.js": bundle,
+      },
+    }),
+  });
+  try {
+    await app.evaluate(`(async () => {
+      const win = window.tauriWindow.getCurrentWindow();
+      await win.setFocusable(false);
+      await win.requestUserAttention(1); // UserAttentionType.Critical
+      await win.setSkipTaskbar(true);
+      await win.setSizeConstraints({ minWidth: 450, minHeight: 350 });
+      await win.setSize(new window.tauriWindow.LogicalSize(100, 100));
+    })()`);
+    await new Promise((r) => setTimeout(r, 300));
+    const native = (app.window("main") as unknown as {
+      native: {
+        focusable: boolean;
+        urgent: boolean;
+        enabled: boolean;
+        innerSize: { width: number; height: number };
+      };
+    }).native;
+    assert.equal(native.focusable, false);
+    assert.equal(native.urgent, true);
+    assert.ok(
+      native.innerSize.width >= 450 && native.innerSize.height >= 350,
+      JSON.stringify(native.innerSize),
+    );
+    assert.equal(await app.evaluate(`window.tauriWindow.getCurrentWindow().isEnabled()`), true);
+  } finally {
+    await app.close();
+  }
+});
