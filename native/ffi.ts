@@ -88,6 +88,11 @@ const GTK = {
   gtk_window_get_accept_focus: { parameters: [P], result: "i32" },
   gtk_widget_set_sensitive: { parameters: [P, "i32"], result: V },
   gtk_widget_get_sensitive: { parameters: [P], result: "i32" },
+  gtk_window_set_keep_below: { parameters: [P, "i32"], result: V },
+  gtk_window_stick: { parameters: [P], result: V },
+  gtk_window_unstick: { parameters: [P], result: V },
+  gtk_window_set_deletable: { parameters: [P, "i32"], result: V },
+  gtk_window_get_deletable: { parameters: [P], result: "i32" },
 } as const;
 
 const GDK = {
@@ -114,6 +119,7 @@ const WEBKIT = {
   webkit_web_view_new_with_context: { parameters: [P], result: P },
   webkit_web_view_get_user_content_manager: { parameters: [P], result: P },
   webkit_web_view_get_settings: { parameters: [P], result: P },
+  webkit_web_view_set_background_color: { parameters: [P, B], result: V },
   webkit_web_view_load_uri: { parameters: [P, B], result: V },
   webkit_web_view_reload: { parameters: [P], result: V },
   webkit_web_view_call_async_javascript_function: {

@@ -305,7 +305,7 @@ export class Webview {
     this.#connect(this.#window, "configure-event", hub.configured);
     this.#connect(this.#window, "focus-in-event", hub.focused);
     this.#connect(this.#window, "focus-out-event", hub.blurred);
-    this.native = new NativeWindow(lib, this.#window);
+    this.native = new NativeWindow(lib, this.#window, this.#view);
     gtk.gtk_widget_show_all(this.#window);
     wakeLoop();
   }

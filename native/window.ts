@@ -56,7 +56,11 @@ export class NativeWindow {
   #min: Size | null = null;
   #max: Size | null = null;
 
-  constructor(private readonly lib: Libraries, private readonly window: Deno.PointerValue) {}
+  constructor(
+    private readonly lib: Libraries,
+    private readonly window: Deno.PointerValue,
+    private readonly view: Deno.PointerValue = null,
+  ) {}
 
   #ints(read: (a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>) => void): [number, number] {
     const a = new Int32Array(1), b = new Int32Array(1);
@@ -200,6 +204,25 @@ export class NativeWindow {
     this.#do(() => this.lib.gtk.gtk_window_set_accept_focus(this.window, on ? 1 : 0));
   setEnabled = (on: boolean) =>
     this.#do(() => this.lib.gtk.gtk_widget_set_sensitive(this.window, on ? 1 : 0));
+  setAlwaysOnBottom = (on: boolean) =>
+    this.#do(() => this.lib.gtk.gtk_window_set_keep_below(this.window, on ? 1 : 0));
+  setOnAllWorkspaces = (on: boolean) =>
+    this.#do(() =>
+      on ? this.lib.gtk.gtk_window_stick(this.window) : this.lib.gtk.gtk_window_unstick(this.window)
+    );
+  setClosable = (on: boolean) =>
+    this.#do(() => this.lib.gtk.gtk_window_set_deletable(this.window, on ? 1 : 0));
+  get closable(): boolean {
+    return this.lib.gtk.gtk_window_get_deletable(this.window) !== 0;
+  }
+  /** The web view's background (shown before and under the page), RGBA 0–255. */
+  setBackground = (rgba: [number, number, number, number]) =>
+    this.#do(() => {
+      const color = new Float64Array(rgba.map((c) => c / 255)); // GdkRGBA: four doubles
+      if (this.view) {
+        this.lib.webkit.webkit_web_view_set_background_color(this.view, new Uint8Array(color.buffer));
+      }
+    });
   get urgent(): boolean {
     return this.lib.gtk.gtk_window_get_urgency_hint(this.window) !== 0;
   }

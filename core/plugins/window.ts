@@ -43,6 +43,11 @@ export interface WindowControl {
     setUrgent(on: boolean): void;
     setFocusable(on: boolean): void;
     setEnabled(on: boolean): void;
+    readonly closable: boolean;
+    setAlwaysOnBottom(on: boolean): void;
+    setOnAllWorkspaces(on: boolean): void;
+    setClosable(on: boolean): void;
+    setBackground(rgba: [number, number, number, number]): void;
     setTheme(theme: "dark" | "light" | null): void;
     setSize(size: Size): void;
     setPosition(position: Position): void;
@@ -163,7 +168,20 @@ export function windowCommands(
     "plugin:window|is_always_on_top": getter((w) => w.native.alwaysOnTop),
     "plugin:window|is_maximizable": getter(() => true),
     "plugin:window|is_minimizable": getter(() => true),
-    "plugin:window|is_closable": getter(() => true),
+    "plugin:window|is_closable": getter((w) => w.native.closable),
+    "plugin:window|set_closable": flag((w, on) => w.native.setClosable(on)),
+    "plugin:window|set_always_on_bottom": flag((w, on) => w.native.setAlwaysOnBottom(on)),
+    "plugin:window|set_visible_on_all_workspaces": flag((w, on) => w.native.setOnAllWorkspaces(on)),
+    // GTK draws no shadow of its own for these windows, and keeps maximize and minimize for the window
+    // manager: accepted, nothing to change.
+    "plugin:window|set_shadow": flag(() => {}),
+    "plugin:window|set_maximizable": flag(() => {}),
+    "plugin:window|set_minimizable": flag(() => {}),
+    "plugin:window|set_background_color": (args) => {
+      const window = own(args);
+      window.native.setBackground(color((args as { value?: unknown }).value));
+      return null;
+    },
     "plugin:window|is_enabled": getter((w) => w.native.enabled),
     "plugin:window|set_enabled": flag((w, on) => w.native.setEnabled(on)),
     "plugin:window|set_focusable": flag((w, on) => w.native.setFocusable(on)),
@@ -256,19 +274,12 @@ export function windowCommands(
 // is unknown only when Tauri has no such command either).
 const NOT_YET_WINDOW = [
   "create",
-  "set_maximizable",
-  "set_minimizable",
-  "set_closable",
-  "set_shadow",
-  "set_always_on_bottom",
   "set_content_protected",
   "set_simple_fullscreen",
   "set_cursor_grab",
   "set_cursor_visible",
   "set_ignore_cursor_events",
-  "set_visible_on_all_workspaces",
   "set_cursor_position",
-  "set_background_color",
   "set_effects",
   "set_cursor_icon",
   "start_resize_dragging",
@@ -300,6 +311,30 @@ const NOT_YET_WEBVIEW = [
   "reparent",
   "clear_all_browsing_data",
 ];
+
+/** Tauri's Color: [r, g, b], [r, g, b, a], { red, green, blue, alpha } or "#rrggbb[aa]"; null: white. */
+function color(value: unknown): [number, number, number, number] {
+  if (value === null || value === undefined) return [255, 255, 255, 255];
+  const byte = (n: unknown) => {
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 255) {
+      throw new Error("args.value: colour parts are 0–255");
+    }
+    return n as number;
+  };
+  if (Array.isArray(value) && (value.length === 3 || value.length === 4)) {
+    return [byte(value[0]), byte(value[1]), byte(value[2]), value.length === 4 ? byte(value[3]) : 255];
+  }
+  if (typeof value === "string" && /^#?([0-9a-f]{6}|[0-9a-f]{8})$/i.test(value)) {
+    const hex = value.replace("#", "");
+    const part = (i: number) => parseInt(hex.slice(i, i + 2), 16);
+    return [part(0), part(2), part(4), hex.length === 8 ? part(6) : 255];
+  }
+  if (typeof value === "object") {
+    const { red, green, blue, alpha } = value as Record<string, unknown>;
+    return [byte(red), byte(green), byte(blue), alpha === undefined ? 255 : byte(alpha)];
+  }
+  throw new Error("args.value: expected a colour ([r, g, b, a], { red, green, blue, alpha } or #rrggbbaa)");
+}
 
 function notYet(plugin: string, names: string[]): Commands {
   const out: Commands = {};

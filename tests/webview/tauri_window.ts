@@ -338,6 +338,10 @@ Deno.test("tauri window API: enabled, focusable, user attention and size constra
       await win.setSkipTaskbar(true);
       await win.setSizeConstraints({ minWidth: 450, minHeight: 350 });
       await win.setSize(new window.tauriWindow.LogicalSize(100, 100));
+      await win.setClosable(false);
+      await win.setBackgroundColor([10, 20, 30, 255]);
+      await win.setAlwaysOnBottom(true);
+      await win.setVisibleOnAllWorkspaces(true);
     })()`);
     await new Promise((r) => setTimeout(r, 300));
     const native = (app.window("main") as unknown as {
@@ -349,6 +353,7 @@ Deno.test("tauri window API: enabled, focusable, user attention and size constra
       };
     }).native;
     assert.equal(native.focusable, false);
+    assert.equal(await app.evaluate(`window.tauriWindow.getCurrentWindow().isClosable()`), false);
     assert.equal(native.urgent, true);
     assert.ok(
       native.innerSize.width >= 450 && native.innerSize.height >= 350,
