@@ -1,6 +1,7 @@
 // Runs an Airlock app (`main.ts dev --config FILE [--commands FILE]`) or creates one (`main.ts new DIR`).
 import { pathToFileURL } from "node:url";
 import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import {
   type Commands,
   ConfigError,
@@ -18,11 +19,34 @@ const USAGE =
   "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>]\n" +
   "       main.ts build --config <file> [--out <dir>]     assets embedded in one module, for shipping\n" +
   "       main.ts compile --config <file> [--output <exe>] one executable (honours DENORT_BIN)\n" +
-  "       main.ts new <dir>";
+  "       main.ts new <dir>\n" +
+  "       main.ts --help";
 
-function option(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  return at >= 0 ? args[at + 1] : undefined;
+/** Each command's options; anything else, or an option without its value, is an error (never ignored). */
+const OPTIONS: Record<string, Record<string, { type: "string" }>> = {
+  dev: { config: { type: "string" }, commands: { type: "string" } },
+  build: { config: { type: "string" }, out: { type: "string" } },
+  compile: { config: { type: "string" }, out: { type: "string" }, output: { type: "string" } },
+  new: {},
+};
+
+/** A command's options and positionals (`--config FILE` or `--config=FILE`), strictly. */
+export function parseCommandLine(command: string, args: string[]): {
+  values: Record<string, string | undefined>;
+  positionals: string[];
+} {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: OPTIONS[command],
+      strict: true,
+      allowPositionals: true,
+    });
+    if (command !== "new" && positionals.length) throw new Error(`unexpected argument "${positionals[0]}"`);
+    return { values: values as Record<string, string | undefined>, positionals };
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message.split("\n")[0]}\n${USAGE}`);
+  }
 }
 
 async function loadCommands(file: string): Promise<Commands> {
@@ -35,10 +59,11 @@ async function loadCommands(file: string): Promise<Commands> {
 }
 
 async function dev(args: string[]): Promise<void> {
-  const configFile = option(args, "--config");
+  const { values } = parseCommandLine("dev", args);
+  const configFile = values.config;
   if (!configFile) throw new ConfigError(USAGE);
   const config = await loadConfig(configFile);
-  const commandsFile = option(args, "--commands") ?? config.commandsModule;
+  const commandsFile = values.commands ?? config.commandsModule;
   const commands = commandsFile ? await loadCommands(commandsFile) : {};
   // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
   const app = await launch({ config: configFile, commands, console: true, devtools: true });
@@ -53,18 +78,19 @@ async function dev(args: string[]): Promise<void> {
   watcher.close();
 }
 
-async function build(args: string[]): Promise<{ entry: string; name: string }> {
-  const configFile = option(args, "--config");
+async function build(args: string[], command = "build"): Promise<{ entry: string; name: string }> {
+  const { values } = parseCommandLine(command, args);
+  const configFile = values.config;
   if (!configFile) throw new ConfigError(USAGE);
-  const result = await embedApp(configFile, option(args, "--out"));
+  const result = await embedApp(configFile, values.out);
   for (const line of result.report) console.log(`airlock: ${line}`);
   return { entry: result.entry, name: result.name };
 }
 
 async function compile(args: string[]): Promise<void> {
-  const { entry, name } = await build(args);
+  const { entry, name } = await build(args, "compile");
   // By default next to the generated entry, in the app's .airlock/ folder.
-  const output = option(args, "--output") ??
+  const output = parseCommandLine("compile", args).values.output ??
     join(dirname(entry), name.replace(/[^A-Za-z0-9_-]/g, "-").toLowerCase());
   for (const line of await compileApp(entry, output)) console.log(`airlock: ${line}`);
 }
@@ -81,7 +107,7 @@ function exitWithError(error: unknown): never {
 }
 
 async function create(args: string[]): Promise<void> {
-  const [dir] = args;
+  const [dir] = parseCommandLine("new", args).positionals;
   if (!dir) throw new ConfigError("usage: main.ts new <dir>");
   const files = await scaffoldApp(dir);
   console.log(`airlock: created ${files.length} files in ${dir}`);
@@ -96,6 +122,7 @@ if (import.meta.main) {
     else if (command === "build") await build(rest);
     else if (command === "compile") await compile(rest);
     else if (command === "new") await create(rest);
+    else if (command === "--help" || command === "-h" || command === "help") console.log(USAGE);
     else throw new ConfigError(USAGE);
     Deno.exit(0);
   } catch (error) {

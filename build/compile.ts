@@ -14,6 +14,16 @@ export async function compileApp(entry: string, output: string): Promise<string[
   const started = performance.now();
   const target = resolve(output);
   const denort = Deno.env.get("DENORT_BIN");
+  if (denort) {
+    // deno compile itself only says "Writing deno compile executable to temporary file" about a bad one.
+    const file = await Deno.stat(denort).catch(() => null);
+    if (!file?.isFile) {
+      throw new CompileError(
+        `DENORT_BIN=${denort} is not a file. denort is Deno's runtime without its CLI, ` +
+          `published with each Deno release as denort-<target>.zip (Deno ${Deno.version.deno} here)`,
+      );
+    }
+  }
   const run = await new Deno.Command(Deno.execPath(), {
     args: ["compile", ...APP_PERMISSIONS, "--output", target, entry],
     env: { NO_COLOR: "1" }, // its errors are quoted in ours
