@@ -209,9 +209,37 @@ export function native(): Libraries {
 }
 
 // Opened on first use, so importing this module (say, for `main.ts new`) needs no FFI permission.
-let libc: { symbols: { gettid(): number } } | null = null;
-const currentThread = () =>
-  (libc ??= Deno.dlopen("libc.so.6", { gettid: { parameters: [], result: "i32" } })).symbols.gettid();
+const LIBC = {
+  gettid: { parameters: [], result: "i32" },
+  dup: { parameters: ["i32"], result: "i32" },
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+} as const;
+let libc: Deno.DynamicLibrary<typeof LIBC> | null = null;
+const libcSymbols = () => (libc ??= Deno.dlopen("libc.so.6", LIBC)).symbols;
+const currentThread = () => libcSymbols().gettid();
+
+/**
+ * Runs `body` with this process's stderr sent to /dev/null. For one thing only: JavaScriptCore reads every
+ * JSC_* variable as one of its options when WebKit first starts in this process, and prints
+ * "ERROR: invalid option: JSC_SIGNAL_FOR_GC=30" for the one that moves its GC signal (read by WTF, not
+ * an option): a line in the middle of every start's output, which says nothing wrong.
+ */
+export function withoutStderr<T>(body: () => T): T {
+  const c = libcSymbols();
+  const saved = c.dup(2);
+  const devNull = c.open(cString("/dev/null"), 1 /* O_WRONLY */);
+  if (saved < 0 || devNull < 0) return body();
+  c.dup2(devNull, 2);
+  c.close(devNull);
+  try {
+    return body();
+  } finally {
+    c.dup2(saved, 2);
+    c.close(saved);
+  }
+}
 let gtkThread: number | null = null;
 
 /** gtk_init once per process; a missing display is the most common headless mistake, so name the fix. */

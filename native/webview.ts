@@ -5,7 +5,15 @@
 // webkit_web_view_call_async_javascript_function. The three C callbacks are created once per process and
 // never closed: GTK may still call them for a view that is being torn down, and a closed callback would
 // crash the process. They find their window through the id passed as user_data.
-import { cString, initGtk, type Libraries, readCString, takeCString, takeGError } from "./ffi.ts";
+import {
+  cString,
+  initGtk,
+  type Libraries,
+  readCString,
+  takeCString,
+  takeGError,
+  withoutStderr,
+} from "./ffi.ts";
 import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 import { NativeWindow } from "./window.ts";
@@ -243,9 +251,14 @@ export class Webview {
     holdLoop();
 
     // A context per window: its schemes answer for this window alone.
-    this.#context = options.dataDir
-      ? contextWithDataIn(lib, options.dataDir)
-      : webkit.webkit_web_context_new();
+    // The first context starts WebKit in this process, which reads JSC_SIGNAL_FOR_GC (see native() in
+    // ffi.ts) and prints a line about it (see withoutStderr). Then the variable goes: WebKit's own
+    // processes, started later, are not Deno and keep JSC's default signal, and print nothing either.
+    const first = Deno.env.get("JSC_SIGNAL_FOR_GC") !== undefined;
+    const create = () =>
+      options.dataDir ? contextWithDataIn(lib, options.dataDir) : webkit.webkit_web_context_new();
+    this.#context = first ? withoutStderr(create) : create();
+    if (first) Deno.env.delete("JSC_SIGNAL_FOR_GC");
     const security = webkit.webkit_web_context_get_security_manager(this.#context);
     for (const scheme of Object.keys(options.schemes)) {
       webkit.webkit_web_context_register_uri_scheme(
