@@ -135,6 +135,8 @@ function startRuntime(config: RuntimeConfig): void {
   /** The hook's verdict on one call, or a rejection saying why there is none. */
   function runHook(message: unknown): Promise<unknown> {
     return new SafePromise((resolve, reject) => {
+      // Tauri's "no hook": `window.__TAURI_ISOLATION_HOOK__ = null` passes every call as it is.
+      if (hook === null) return resolve(asSent(message));
       if (typeof hook !== "function") {
         return reject(new SafeError("the isolation app defines no window.__TAURI_ISOLATION_HOOK__ function"));
       }
@@ -196,11 +198,11 @@ function startRuntime(config: RuntimeConfig): void {
   };
 
   // Ready once the key is imported, the isolation app's scripts have all run, and the hook is a function
-  // (an app may define it late, say after its own setup): calls wait in the relay until then.
+  // or null (an app may define it late, say after its own setup): calls wait in the relay until then.
   let loaded = doc.readyState !== "loading";
   let announced = false;
   const announce = () => {
-    if (announced || !loaded || typeof hook !== "function") return;
+    if (announced || !loaded || (typeof hook !== "function" && hook !== null)) return;
     announced = true;
     promiseThen(
       key,

@@ -256,3 +256,36 @@ Deno.test("the isolation iframe has no route to the core either", async () => {
     await app.close();
   }
 });
+
+Deno.test("an isolation app that sets the hook to null passes calls as they are (Tauri's no-hook); a load error fails calls at once", async () => {
+  const { seen, commands } = recorder();
+  const none = await launch({
+    config: await makeApp({ hook: "window.__TAURI_ISOLATION_HOOK__ = null;" }),
+    commands,
+  });
+  try {
+    assert.deepEqual(await none.evaluate(`${INVOKE}("echo", { as: "is" })`), { as: "is" });
+    assert.deepEqual(seen.map((s) => s.args), [{ as: "is" }]);
+  } finally {
+    await none.close();
+  }
+  const broken = await launch({
+    config: await makeApp({
+      hook: `throw new Error("setup failed"); window.__TAURI_ISOLATION_HOOK__ = (m) => m;`,
+      airlock: { readyTimeoutMs: 8000 },
+    }),
+    commands,
+  });
+  try {
+    const started = Date.now();
+    const outcome = await broken.evaluate(settle(`${INVOKE}("echo", {})`)) as { ok: boolean; error: string };
+    assert.equal(outcome.ok, false);
+    assert.match(
+      outcome.error,
+      /the isolation app failed to load: .*setup failed.*\(the command did not run\)/,
+    );
+    assert.ok(Date.now() - started < 4000, "it waited for the ready timeout");
+  } finally {
+    await broken.close();
+  }
+});
