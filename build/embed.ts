@@ -3,7 +3,7 @@
 // from any working directory. `deno task compile` turns that entry into one executable.
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "../core/config.ts";
+import { loadConfig, withoutComments } from "../core/config.ts";
 import { bytesToBase64 } from "../protocol/seal.ts";
 import { buildIsolationDocument, type IsolationDocument } from "./isolation.ts";
 import type { EmbeddedApp } from "../core/assets.ts";
@@ -71,7 +71,7 @@ export async function embedApp(configFile: string, outDir?: string): Promise<Emb
       report: [],
     };
   }
-  const raw = JSON.parse(await Deno.readTextFile(resolve(configFile)));
+  const raw = JSON.parse(withoutComments(await Deno.readTextFile(resolve(configFile))));
   const app: EmbeddedApp = { config: raw, frontend, isolation };
 
   const assetsModule = join(out, "assets.gen.ts");

@@ -632,7 +632,8 @@ Deno.test("load error: a config file that cannot be read", async () => {
 
 Deno.test("load error: invalid JSON names the file", async () => {
   await withProject(async (root) => {
-    for (const text of ["{ build: }", "", `{"build": {"distDir": "../dist"},}`]) {
+    // (A trailing comma is fine: configs are read as JSON with comments and trailing commas.)
+    for (const text of ["{ build: }", "", `{"build": /* never closed }`, `{"a": 1,, }`]) {
       const file = await writeConfig(root, text);
       await loadFails(loadConfig(file), new RegExp(`^${escapeRegExp(file)}: not valid JSON: .+`));
     }
@@ -811,5 +812,24 @@ Deno.test("parse: app.windows — labels, options, and what is not known is repo
     theme: "dark",
     resizable: false,
     minWidth: 200,
+  });
+});
+
+Deno.test("load: a config with comments and trailing commas (JSONC), strings untouched", async () => {
+  await withProject(async (root) => {
+    const file = join(root, "src-tauri", "airlock.conf.json");
+    await Deno.writeTextFile(
+      file,
+      `// the app's config
+{
+  "productName": "Say \\"hi\\" // not a comment", /* a block
+  comment */ "build": { "distDir": "../dist", },
+  "tauri": { "pattern": { "use": "isolation", "options": { "dir": "../dist-isolation" } }, },
+}
+`,
+    );
+    const config = await loadConfig(file);
+    assert.equal(config.app.name, 'Say "hi" // not a comment');
+    assert.equal(config.frontendDir, join(root, "dist"));
   });
 });
