@@ -197,6 +197,11 @@ export class WindowEvents {
 
   async #fromPage(event: unknown, payload: unknown, label: string | null): Promise<null> {
     const name = eventName(event);
+    // Window events (close-requested, resize, destroyed, …) are the core's to send: a page that could
+    // emit one could make another window's honest handler close it.
+    if (name.startsWith("tauri://")) {
+      throw new Error(`${name}: events named tauri://… are sent by Airlock only`);
+    }
     const message = { event: name, payload: payload ?? null, window: this.window };
     // The app's listeners first, then the pages' (Tauri delivers a page's emit to itself too).
     for (const listener of [...this.#core.get(name) ?? []]) {

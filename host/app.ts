@@ -93,8 +93,29 @@ export class App {
   }
 
   /** Opens a window; its label must be new. */
+  /** Labels of windows still loading their first page: taken already (see openWindow). */
+  readonly #opening = new Set<string>();
+
+  /** Every label in use, open or opening. */
+  labels(): string[] {
+    return [...this.windows.keys(), ...this.#opening];
+  }
+
   async openWindow(spec: WindowConfig): Promise<AppWindow> {
-    if (this.windows.has(spec.label)) throw new Error(`a window labelled "${spec.label}" is open already`);
+    // Taken before the first await: two opens of one label (or a page racing the config's own window for
+    // it) cannot both pass.
+    if (this.windows.has(spec.label) || this.#opening.has(spec.label)) {
+      throw new Error(`a window labelled "${spec.label}" is open already`);
+    }
+    this.#opening.add(spec.label);
+    try {
+      return await this.#open(spec);
+    } finally {
+      this.#opening.delete(spec.label);
+    }
+  }
+
+  async #open(spec: WindowConfig): Promise<AppWindow> {
     const { embedded } = this.options;
     const window = await AppWindow.open(spec, {
       config: this.config,
@@ -108,13 +129,11 @@ export class App {
       tap: this.options.tap,
       route: (event, payload, label) => this.emitTo(label, event, payload),
       windows: {
-        labels: () => [...this.windows.keys()],
+        labels: () => this.labels(),
         get: (label) => this.windows.get(label),
         open: (spec) => this.openWindow(spec),
       },
       windowEvent: (label, event, payload) => this.windowEvent(label, event, payload),
-      listened: (label, event) =>
-        [...this.windows.values()].some((w) => w.core.events.hasPageListener(event, label)),
       console: this.options.console ?? false,
       devtools: this.options.devtools ?? this.config.devtools,
     });

@@ -18,6 +18,21 @@ import { type AuditEntry, WindowCore } from "../core/window.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
 
+/** Where the app's web storage goes, or undefined (WebKit's shared default) when the platform's data
+ * folder cannot be known — said once, not silently. */
+function webDataDir(identifier: string): string | undefined {
+  try {
+    return join(appDataDir(identifier), "webkit");
+  } catch (error) {
+    if (!warnedNoDataDir) {
+      warnedNoDataDir = true;
+      console.error(`airlock: ${(error as Error).message}: web storage uses WebKit's shared default folder`);
+    }
+    return undefined;
+  }
+}
+let warnedNoDataDir = false;
+
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
 export const API_MODULE_PATH = "/__airlock/api.js";
 const apiModule = (): SchemeResponse => ({
@@ -44,8 +59,6 @@ export interface WindowParts {
   };
   /** An event of this window to every page that listens for it (its own, and others' listeners for it). */
   windowEvent(label: string, event: string, payload: unknown): Promise<void>;
-  /** Whether any page listens for this window's `event`. */
-  listened(label: string, event: string): boolean;
   console: boolean;
   devtools: boolean;
 }
@@ -129,7 +142,7 @@ export class AppWindow implements WindowHandle, WindowControl {
       devtools: parts.devtools,
       console: parts.console,
       // The page's localStorage, IndexedDB, cookies and caches: the app's own, by its identifier.
-      dataDir: join(appDataDir(parts.config.app.identifier), "webkit"),
+      dataDir: webDataDir(parts.config.app.identifier),
       onPageCommitted: () => core.pageCommitted(),
       // The window manager's close button: Tauri's close-requested, which the page may prevent.
       onCloseRequested: () => this.#askToClose(),
@@ -155,7 +168,7 @@ export class AppWindow implements WindowHandle, WindowControl {
     const pair = (a?: number, b?: number) =>
       a === undefined && b === undefined ? undefined : { width: (a ?? 0) * scale, height: (b ?? 0) * scale };
     const min = pair(spec.minWidth, spec.minHeight);
-    const max = pair(spec.maxWidth ?? 100_000, spec.maxHeight ?? 100_000);
+    const max = pair(spec.maxWidth ?? 16_384, spec.maxHeight ?? 16_384);
     if (min || spec.maxWidth !== undefined || spec.maxHeight !== undefined) {
       native.setSizeLimits({
         min: min ?? null,
@@ -195,7 +208,9 @@ export class AppWindow implements WindowHandle, WindowControl {
 
   /** True when the page was asked (and so the window stays open for now). */
   #askToClose(): boolean {
-    if (!this.#parts.listened(this.label, CLOSE_REQUESTED)) return false;
+    // Only the window's own page may keep it open: another window's listener hears the request, but
+    // may not act on this window (a page acts on its own window only), so it could only block it.
+    if (!this.core.events.hasPageListener(CLOSE_REQUESTED)) return false;
     void this.#parts.windowEvent(this.label, CLOSE_REQUESTED, null);
     return true;
   }

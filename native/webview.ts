@@ -311,7 +311,11 @@ export class Webview {
 
     this.#window = gtk.gtk_window_new(0);
     gtk.gtk_window_set_title(this.#window, cString(options.title));
-    gtk.gtk_window_set_default_size(this.#window, options.width, options.height);
+    gtk.gtk_window_set_default_size(
+      this.#window,
+      Math.max(1, Math.min(16_384, Math.round(options.width))),
+      Math.max(1, Math.min(16_384, Math.round(options.height))),
+    );
     gtk.gtk_container_add(this.#window, this.#view);
     this.#connect(this.#window, "destroy", hub.destroyed);
     this.#connect(this.#window, "delete-event", hub.deleteRequested);

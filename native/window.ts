@@ -51,6 +51,10 @@ export function darkTheme(lib: Libraries, dark?: boolean | null): boolean {
   return result;
 }
 
+/** A whole number of pixels GTK and X accept. */
+const pixels = (n: number, min: number) =>
+  Math.max(min, Math.min(16_384, Math.round(Number.isFinite(n) ? n : min)));
+
 export class NativeWindow {
   #keepAbove = false;
   #min: Size | null = null;
@@ -89,15 +93,19 @@ export class NativeWindow {
     const scale = this.scaleFactor;
     this.lib.gtk.gtk_window_resize(
       this.window,
-      Math.round(size.width / scale),
-      Math.round(size.height / scale),
+      pixels(size.width / scale, 1),
+      pixels(size.height / scale, 1),
     );
     wakeLoop();
   }
 
   setPosition(position: Position): void {
     const scale = this.scaleFactor;
-    this.lib.gtk.gtk_window_move(this.window, Math.round(position.x / scale), Math.round(position.y / scale));
+    this.lib.gtk.gtk_window_move(
+      this.window,
+      pixels(position.x / scale, -16_384),
+      pixels(position.y / scale, -16_384),
+    );
     wakeLoop();
   }
 
@@ -110,13 +118,13 @@ export class NativeWindow {
     const scale = this.scaleFactor;
     let mask = 0;
     if (this.#min) {
-      view.setInt32(0, Math.round(this.#min.width / scale), true);
-      view.setInt32(4, Math.round(this.#min.height / scale), true);
+      view.setInt32(0, pixels(this.#min.width / scale, 1), true);
+      view.setInt32(4, pixels(this.#min.height / scale, 1), true);
       mask |= HINT_MIN_SIZE;
     }
     if (this.#max) {
-      view.setInt32(8, Math.round(this.#max.width / scale), true);
-      view.setInt32(12, Math.round(this.#max.height / scale), true);
+      view.setInt32(8, pixels(this.#max.width / scale, 1), true);
+      view.setInt32(12, pixels(this.#max.height / scale, 1), true);
       mask |= HINT_MAX_SIZE;
     }
     this.lib.gtk.gtk_window_set_geometry_hints(this.window, null, geometry, mask);

@@ -5,6 +5,7 @@
 import type { WindowConfig } from "../config.ts";
 import type { Commands } from "../router.ts";
 import { t } from "../schema.ts";
+import { MAX_DIMENSION } from "./window.ts";
 
 export const MAX_WINDOWS = 16;
 const LABEL = /^[A-Za-z0-9\-/:_]{1,64}$/;
@@ -15,8 +16,8 @@ const options = t.object({
   label: t.string({ max: 64 }),
   url: t.optional(t.string({ max: 2048 })),
   title: t.optional(t.string({ max: 1024 })),
-  width: t.optional(t.number({ min: 1, max: 100_000 })),
-  height: t.optional(t.number({ min: 1, max: 100_000 })),
+  width: t.optional(t.number({ min: 1, max: MAX_DIMENSION })),
+  height: t.optional(t.number({ min: 1, max: MAX_DIMENSION })),
   parent: t.optional(t.string({ max: 64 })),
 });
 
@@ -52,8 +53,9 @@ export function webviewCommands(
         label: spec.label,
         title: spec.title ?? app.title,
         url: url.replace(/^app:\/\/localhost\//, ""),
-        width: spec.width ?? 800,
-        height: spec.height ?? 600,
+        // Tauri takes fractional sizes; GTK's are whole pixels.
+        width: Math.round(spec.width ?? 800),
+        height: Math.round(spec.height ?? 600),
       });
       return null;
     },

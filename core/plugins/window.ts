@@ -70,8 +70,11 @@ export interface WindowControl {
 const labelOnly = t.object({ label: t.optional(t.string({ max: 64 })) }, { extra: true });
 const withBoolean = t.object({ label: t.optional(t.string({ max: 64 })), value: t.boolean() });
 const withTitle = t.object({ label: t.optional(t.string({ max: 64 })), value: t.string({ max: 1024 }) });
-const dimension = t.number({ min: 0, max: 100_000 });
-const coordinate = t.number({ min: -100_000, max: 100_000 });
+// X11 coordinates are 16-bit and GDK refuses windows over 32767 pixels (a larger one lost the X
+// connection, which ends the process): sizes up to 16384, positions within ±16384.
+export const MAX_DIMENSION = 16_384;
+const dimension = t.number({ min: 1, max: MAX_DIMENSION });
+const coordinate = t.number({ min: -MAX_DIMENSION, max: MAX_DIMENSION });
 const sizeValue = t.object({ width: dimension, height: dimension });
 const positionValue = t.object({ x: coordinate, y: coordinate });
 
@@ -81,9 +84,11 @@ function size(value: unknown, scale: number, where: string): Size {
     value,
     where,
   );
+  if (!tagged.Physical === !tagged.Logical) {
+    throw new Error(`${where}: expected { Physical: { width, height } } or { Logical: { width, height } }`);
+  }
   if (tagged.Physical) return tagged.Physical;
-  if (tagged.Logical) return { width: tagged.Logical.width * scale, height: tagged.Logical.height * scale };
-  throw new Error(`${where}: expected { Physical: { width, height } } or { Logical: { width, height } }`);
+  return { width: tagged.Logical!.width * scale, height: tagged.Logical!.height * scale };
 }
 
 function position(value: unknown, scale: number, where: string): Position {
@@ -91,9 +96,11 @@ function position(value: unknown, scale: number, where: string): Position {
     value,
     where,
   );
+  if (!tagged.Physical === !tagged.Logical) {
+    throw new Error(`${where}: expected { Physical: { x, y } } or { Logical: { x, y } }`);
+  }
   if (tagged.Physical) return tagged.Physical;
-  if (tagged.Logical) return { x: tagged.Logical.x * scale, y: tagged.Logical.y * scale };
-  throw new Error(`${where}: expected { Physical: { x, y } } or { Logical: { x, y } }`);
+  return { x: tagged.Logical!.x * scale, y: tagged.Logical!.y * scale };
 }
 
 /**
@@ -190,13 +197,22 @@ export function windowCommands(
     "plugin:window|request_user_attention": (args) => {
       const window = own(args);
       const value = (args as { value?: unknown }).value;
+      if (value !== null && value !== undefined) {
+        t.object({ type: t.oneOf("Critical", "Informational") }).parse(value, "args.value");
+      }
       window.native.setUrgent(value !== null && value !== undefined);
       return null;
     },
     // { minWidth, minHeight, maxWidth, maxHeight }, each { Logical: n } or { Physical: n } or null.
     "plugin:window|set_size_constraints": (args) => {
       const window = own(args);
-      const value = (args as { value?: Record<string, unknown> }).value ?? {};
+      const raw = (args as { value?: unknown }).value;
+      const value = t.object({
+        minWidth: t.optional(t.unknown()),
+        minHeight: t.optional(t.unknown()),
+        maxWidth: t.optional(t.unknown()),
+        maxHeight: t.optional(t.unknown()),
+      }).parse(raw ?? {}, "args.value") as Record<string, unknown>;
       const scale = window.native.scaleFactor;
       const unit = (item: unknown, where: string): number | undefined => {
         if (item === null || item === undefined) return undefined;
@@ -204,19 +220,26 @@ export function windowCommands(
           item,
           where,
         );
-        if (tagged.Physical !== undefined) return tagged.Physical;
-        if (tagged.Logical !== undefined) return tagged.Logical * scale;
-        throw new Error(`${where}: expected { Physical: n } or { Logical: n }`);
+        if ((tagged.Physical === undefined) === (tagged.Logical === undefined)) {
+          throw new Error(`${where}: expected { Physical: n } or { Logical: n }`);
+        }
+        return tagged.Physical ?? tagged.Logical! * scale;
       };
       const minW = unit(value.minWidth, "args.value.minWidth"),
         minH = unit(value.minHeight, "args.value.minHeight");
       const maxW = unit(value.maxWidth, "args.value.maxWidth"),
         maxH = unit(value.maxHeight, "args.value.maxHeight");
+      if (
+        (minW !== undefined && maxW !== undefined && minW > maxW) ||
+        (minH !== undefined && maxH !== undefined && minH > maxH)
+      ) {
+        throw new Error("args.value: a minimum is larger than its maximum");
+      }
       window.native.setSizeLimits({
-        min: minW === undefined && minH === undefined ? null : { width: minW ?? 0, height: minH ?? 0 },
+        min: minW === undefined && minH === undefined ? null : { width: minW ?? 1, height: minH ?? 1 },
         max: maxW === undefined && maxH === undefined
           ? null
-          : { width: maxW ?? 100_000, height: maxH ?? 100_000 },
+          : { width: maxW ?? MAX_DIMENSION, height: maxH ?? MAX_DIMENSION },
       });
       return null;
     },

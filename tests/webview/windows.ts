@@ -2,7 +2,7 @@
 // isolation sessions and keys, and events reach exactly the windows they are for.
 import assert from "node:assert/strict";
 import { type CommandContext, launch } from "../../mod.ts";
-import { makeApp } from "../fixture.ts";
+import { makeApp, settle } from "../fixture.ts";
 
 const INVOKE = "window.__TAURI__.core.invoke";
 
@@ -184,6 +184,78 @@ Deno.test("windows: Tauri's window options from the config reach the native wind
     await new Promise((r) => setTimeout(r, 200));
     const size = read(app.window("main")).size as { width: number; height: number };
     assert.ok(size.width >= 400 && size.height >= 250, JSON.stringify(size));
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
+
+Deno.test("windows review: sizes beyond X's limits are refused, a page cannot forge tauri:// events, labels cannot race", async () => {
+  const config = await makeApp({ airlock: { allowPageWindows: true } });
+  const text = JSON.parse(await Deno.readTextFile(config));
+  text.tauri.windows = [{ title: "A" }, { label: "b", title: "B" }];
+  await Deno.writeTextFile(config, JSON.stringify(text));
+  const app = await launch({ config });
+  try {
+    const invoke = (cmd: string, args: unknown) =>
+      app.evaluate(settle(`${INVOKE}(${JSON.stringify(cmd)}, ${JSON.stringify(args)})`)) as Promise<
+        { ok: boolean; error?: string }
+      >;
+    // These killed the process (GDK lost its X connection) before.
+    for (
+      const [cmd, value] of [
+        ["plugin:window|set_min_size", { Physical: { width: 100000, height: 100000 } }],
+        ["plugin:window|set_size", { Physical: { width: 20000, height: 100 } }],
+        ["plugin:window|set_size", {
+          Physical: { width: 100, height: 100 },
+          Logical: { width: 1, height: 1 },
+        }],
+        ["plugin:window|set_size_constraints", "x"],
+        ["plugin:window|set_size_constraints", { minWidth: { Physical: 500 }, maxWidth: { Physical: 400 } }],
+      ] as const
+    ) {
+      const answer = await invoke(cmd, { value });
+      assert.equal(answer.ok, false, `${cmd} ${JSON.stringify(value)} was accepted`);
+    }
+    // A page's tauri:// event would make another window's honest onCloseRequested close it.
+    const forged = await invoke("plugin:event|emit_to", {
+      target: "b",
+      event: "tauri://close-requested",
+      payload: null,
+    });
+    assert.match(forged.error ?? "", /events named tauri:\/\/… are sent by Airlock only/);
+    // 40 concurrent creations, half of one label, more than the cap: neither check can be raced.
+    const created = await app.evaluate(`Promise.all(Array.from({ length: 40 }, (_, i) =>
+      ${INVOKE}("plugin:webview|create_webview_window", { options: { label: i % 2 ? "dup" : "w" + i, width: 200.5 } })
+        .then(() => "ok", (e) => String(e))))`) as string[];
+    assert.equal(app.windows().filter((w) => w.label === "dup").length, 1);
+    assert.ok(app.windows().length <= 16, `${app.windows().length} windows`);
+    assert.ok(created.filter((r) => r === "ok").length <= 14);
+    assert.ok(created.some((r) => /a window labelled "dup" is open already/.test(r)));
+    assert.ok(created.some((r) => /too many windows/.test(r)));
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
+
+Deno.test("windows review: another window's close-requested listener hears, but cannot keep, a window open", async () => {
+  const config = await makeApp();
+  const text = JSON.parse(await Deno.readTextFile(config));
+  text.tauri.windows = [{ title: "A" }, { label: "b", title: "B" }];
+  await Deno.writeTextFile(config, JSON.stringify(text));
+  const app = await launch({ config });
+  try {
+    await app.evaluate(`(async () => {
+      window.heard = 0;
+      const id = window.__TAURI_INTERNALS__.transformCallback(() => window.heard++);
+      await ${INVOKE}("plugin:event|listen", { event: "tauri://close-requested", target: { kind: "Window", label: "b" }, handler: id });
+    })()`);
+    const b = app.window("b")!;
+    let closed = false;
+    b.closed.then(() => closed = true);
+    // Not awaited: the window (and the evaluation in it) goes away.
+    void b.evaluate(`${INVOKE}("plugin:window|close", {}); null`).catch(() => {});
+    await Promise.race([b.closed, new Promise((r) => setTimeout(r, 3000))]);
+    assert.equal(closed, true, "b stayed open");
   } finally {
     for (const window of app.windows()) await window.close();
   }
