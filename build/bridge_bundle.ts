@@ -4,7 +4,7 @@
 // fails when the committed file differs from what this makes.
 //
 // Each bundle is an IIFE that reads its settings from a constant AIRLOCK_CONFIG, which the host puts in
-// front of it (see frontend/bridge.ts); primordials.ts is each entry's first import, so it is evaluated
+// front of it (see host/scripts.ts and isolation/document.ts); primordials.ts is each entry's first import, so it is evaluated
 // before any other code of the bundle.
 import { fileURLToPath } from "node:url";
 // deno-lint-ignore no-import-prefix

@@ -1,7 +1,7 @@
 // The isolation iframe's document for one session: the built isolation app with the runtime (and so the
 // session key) put in front of its scripts, and the headers that keep it to its one job.
 import { APP_ORIGIN, type RuntimeConfig } from "../protocol/messages.ts";
-import { runtimeScript } from "../frontend/bridge.ts";
+import { RUNTIME_SCRIPT } from "../frontend/scripts.gen.ts";
 
 /** The isolation app could not be built (its folder, its index.html, a script or stylesheet in it). */
 export class IsolationBuildError extends Error {
@@ -37,6 +37,16 @@ export function isolationCsp(scriptHashes: string[], styleHashes: string[] = [])
   return `default-src 'none'; script-src ${sources(scriptHashes)}; style-src ${sources(styleHashes)}; ` +
     "base-uri 'none'; form-action 'none'";
 }
+
+/** `bundle` run with `config` as its AIRLOCK_CONFIG, a constant no other script can see. */
+export function withConfig(bundle: string, config: unknown): string {
+  // Escaping '<' keeps a string in the config from closing an inline <script> early.
+  const literal = JSON.stringify(config).replaceAll("<", "\\u003c");
+  return `"use strict";(() => {\nconst AIRLOCK_CONFIG = ${literal};\n${bundle}})();`;
+}
+
+/** The isolation runtime, as the first inline script of one keyed isolation document. */
+export const runtimeScript = (config: RuntimeConfig): string => withConfig(RUNTIME_SCRIPT, config);
 
 export interface SessionDocument {
   html: string;

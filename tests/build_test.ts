@@ -14,7 +14,7 @@ import {
 } from "../build/isolation.ts";
 import { tags } from "../build/html.ts";
 import { sessionDocument } from "../isolation/document.ts";
-import { runtimeScript } from "../frontend/bridge.ts";
+import { runtimeScript } from "../isolation/document.ts";
 
 const HOOK = `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`;
 

@@ -57,8 +57,8 @@ const top = (file: string) => file.includes("/") ? file.slice(0, file.indexOf("/
 /** What each folder may import from (besides itself). */
 const ALLOWED: Record<string, string[]> = {
   protocol: [],
-  frontend: ["protocol", "isolation"], // bridge.ts (the bundle's Deno-side face) names the runtime's config type
-  isolation: ["protocol", "frontend"], // the runtime is a browser module beside the page scripts
+  frontend: ["protocol"], // browser code only
+  isolation: ["protocol", "frontend"], // the runtime is a browser module; documents take its bundle
   native: ["protocol"],
   core: ["protocol", "isolation"],
   host: ["core", "native", "frontend", "isolation", "protocol"],
