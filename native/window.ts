@@ -4,23 +4,9 @@
 // changes: the getters report what GTK and GDK say, not what was last asked for.
 import { cString, type Libraries, readCString } from "./ffi.ts";
 import { wakeLoop } from "./loop.ts";
+import type { Monitor, Position, Size } from "../protocol/geometry.ts";
 
-export interface Size {
-  width: number;
-  height: number;
-}
-export interface Position {
-  x: number;
-  y: number;
-}
-/** Tauri's Monitor: physical pixels. */
-export interface Monitor {
-  name: string | null;
-  size: Size;
-  position: Position;
-  workArea: { position: Position; size: Size };
-  scaleFactor: number;
-}
+export type { Monitor, Position, Size };
 
 // GdkWindowState bits.
 const ICONIFIED = 1 << 1;

@@ -5,15 +5,7 @@
 // another is refused, not ignored (the policy issue's capabilities will say when one may).
 import type { Commands } from "../router.ts";
 import { t } from "../schema.ts";
-
-export interface Size {
-  width: number;
-  height: number;
-}
-export interface Position {
-  x: number;
-  y: number;
-}
+import type { Position, Size } from "../../protocol/geometry.ts";
 
 /** What the host lets the core do to a window (native/window.ts has the GTK side). */
 export interface WindowControl {

@@ -1,7 +1,7 @@
 // @tauri-apps/api's window, webviewWindow, dpi and app modules, bundled from the real npm package and run
 // through isolation: each call checked against what GTK reports for the native window.
 import assert from "node:assert/strict";
-import { launch } from "../../mod.ts";
+import { type Commands, launch } from "../../mod.ts";
 import { makeApp } from "../fixture.ts";
 import { bundleWithTauriApi } from "./tauri_compat.ts";
 
@@ -14,16 +14,22 @@ window.tauriWindow = { availableMonitors, currentMonitor, getCurrentWindow, getA
   PhysicalPosition, getName, getVersion, getIdentifier };
 `;
 
-Deno.test("tauri window API: title, size, position, visibility, monitors and app info through isolation", async () => {
+/** An app whose page is FRONTEND bundled from the real @tauri-apps/api, with these commands. */
+async function tauriApp(commands: Commands = {}) {
   const bundle = await bundleWithTauriApi(FRONTEND);
-  const app = await launch({
+  return await launch({
     config: await makeApp({
       frontend: {
         "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
         "app.js": bundle,
       },
     }),
+    commands,
   });
+}
+
+Deno.test("tauri window API: title, size, position, visibility, monitors and app info through isolation", async () => {
+  const app = await tauriApp();
   try {
     const seen = await app.evaluate(`(async () => {
       const { availableMonitors, currentMonitor, getCurrentWindow, getAllWebviewWindows, getCurrentWebviewWindow, LogicalSize, PhysicalPosition,
@@ -83,15 +89,7 @@ Deno.test("tauri window API: title, size, position, visibility, monitors and app
 });
 
 Deno.test("tauri window API: onCloseRequested can keep the window open; without preventDefault it closes", async () => {
-  const bundle = await bundleWithTauriApi(FRONTEND);
-  const app = await launch({
-    config: await makeApp({
-      frontend: {
-        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
-        "app.js": bundle,
-      },
-    }),
-  });
+  const app = await tauriApp();
   let closed = false;
   app.closed.then(() => closed = true);
   try {
@@ -212,15 +210,7 @@ Deno.test("tauri webview API: new WebviewWindow opens a real window when the app
 });
 
 Deno.test("tauri window API: onResized and onMoved get Tauri's payloads when the window changes", async () => {
-  const bundle = await bundleWithTauriApi(FRONTEND);
-  const app = await launch({
-    config: await makeApp({
-      frontend: {
-        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
-        "app.js": bundle,
-      },
-    }),
-  });
+  const app = await tauriApp();
   try {
     const seen = await app.evaluate(`(async () => {
       const { getCurrentWindow, LogicalSize, PhysicalPosition } = window.tauriWindow;
@@ -240,18 +230,9 @@ Deno.test("tauri window API: onResized and onMoved get Tauri's payloads when the
 });
 
 Deno.test("tauri window API: setTheme turns GTK's dark preference, every window hears theme-changed; errors are strings", async () => {
-  const bundle = await bundleWithTauriApi(FRONTEND);
-  const app = await launch({
-    config: await makeApp({
-      frontend: {
-        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
-        "app.js": bundle,
-      },
-    }),
-    commands: {
-      fail: () => {
-        throw new Error("disk on fire");
-      },
+  const app = await tauriApp({
+    fail: () => {
+      throw new Error("disk on fire");
     },
   });
   try {
@@ -321,15 +302,7 @@ Deno.test("tauri webview API: one window listens for another's events by its lab
 });
 
 Deno.test("tauri window API: enabled, focusable, user attention and size constraints reach GTK", async () => {
-  const bundle = await bundleWithTauriApi(FRONTEND);
-  const app = await launch({
-    config: await makeApp({
-      frontend: {
-        "index.html": `<!doctype html><title>t</title><script src="app.js"></script>`,
-        "app.js": bundle,
-      },
-    }),
-  });
+  const app = await tauriApp();
   try {
     await app.evaluate(`(async () => {
       const win = window.tauriWindow.getCurrentWindow();
