@@ -97,9 +97,7 @@ const timers = win;
 const nativeSetTimeout = win.setTimeout;
 const nativeClearTimeout = win.clearTimeout;
 const nativeQueueMicrotask = win.queueMicrotask;
-const nativeStructuredClone = win.structuredClone;
 export const later = (fn: () => void, ms: number): number =>
   apply(nativeSetTimeout, timers, [fn, ms]) as number;
 export const cancel = (id: number | undefined): void => void apply(nativeClearTimeout, timers, [id]);
 export const microtask = (fn: () => void): void => void apply(nativeQueueMicrotask, timers, [fn]);
-export const clone = <T>(value: T): T => apply(nativeStructuredClone, timers, [value]) as T;

@@ -156,26 +156,32 @@ function windowEvent(kind: WindowEventKind): EventCallback {
   );
 }
 
-const evaluations = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+const evaluations = new Map<
+  number,
+  { resolve: (v: unknown) => void; reject: (e: Error) => void; done: () => void }
+>();
 
 function settleEvaluation(view: Deno.PointerValue, result: Deno.PointerValue, id: number) {
   const pending = evaluations.get(id);
   evaluations.delete(id);
   const { webkit, jsc, gobject } = initGtk();
-  const errorOut = new BigUint64Array(1);
-  const value = webkit.webkit_web_view_call_async_javascript_function_finish(view, result, errorOut);
-  const error = takeGError(errorOut);
-  if (!pending) {
-    if (value) gobject.g_object_unref(value);
-    return;
+  try {
+    const errorOut = new BigUint64Array(1);
+    const value = webkit.webkit_web_view_call_async_javascript_function_finish(view, result, errorOut);
+    const error = takeGError(errorOut);
+    if (!pending || error !== null || value === null) {
+      if (value) gobject.g_object_unref(value);
+      pending?.reject(new Error(`evaluate failed: ${error ?? "no value"}`));
+      return;
+    }
+    const json = takeCString(jsc.jsc_value_to_json(value, 0));
+    gobject.g_object_unref(value);
+    pending.resolve(json === null ? undefined : JSON.parse(json));
+  } finally {
+    // The window's web context lives until every evaluation begun in it has finished (one that finished
+    // after the context was gone, when a page closed its own window mid-evaluation, corrupted the heap).
+    pending?.done();
   }
-  if (error !== null || value === null) {
-    pending.reject(new Error(`evaluate failed: ${error ?? "no value"}`));
-    return;
-  }
-  const json = takeCString(jsc.jsc_value_to_json(value, 0));
-  gobject.g_object_unref(value);
-  pending.resolve(json === null ? undefined : JSON.parse(json));
 }
 
 // G_TYPE_STRING (G_TYPE_MAKE_FUNDAMENTAL(16)), and a GValue's size on 64-bit: { GType; union data[2] }.
@@ -185,6 +191,18 @@ const GVALUE_BYTES = 24;
 /** A web context whose website data manager keeps everything under `dir` (data in dir, caches in
  * dir/cache): constructed with g_object_new_with_properties, which takes arrays, not varargs. */
 function contextWithDataIn(lib: Libraries, dir: string): Deno.PointerValue {
+  // One website data manager per folder for the whole process, kept to the end: WebKit's storage wants
+  // a single owner for a data directory, and every window of an app (or a second launch of it) shares one.
+  let manager = managers.get(dir);
+  if (!manager) {
+    manager = newDataManager(lib, dir);
+    managers.set(dir, manager);
+  }
+  return lib.webkit.webkit_web_context_new_with_website_data_manager(manager);
+}
+const managers = new Map<string, Deno.PointerValue>();
+
+function newDataManager(lib: Libraries, dir: string): Deno.PointerValue {
   const { gobject, webkit } = lib;
   const names = ["base-data-directory", "base-cache-directory"];
   const paths = [dir, `${dir}/cache`];
@@ -204,9 +222,7 @@ function contextWithDataIn(lib: Libraries, dir: string): Deno.PointerValue {
     values,
   );
   for (let i = 0; i < names.length; i++) gobject.g_value_unset(values.subarray(i * GVALUE_BYTES));
-  const context = webkit.webkit_web_context_new_with_website_data_manager(manager);
-  gobject.g_object_unref(manager); // the context holds it
-  return context;
+  return manager;
 }
 
 const AsyncFunction = (async () => {}).constructor as new (body: string) => unknown;
@@ -237,7 +253,7 @@ export class Webview {
   #alive = true;
   #markClosed!: () => void;
   #loadWaiters: (() => void)[] = [];
-  /** Scheme requests and message replies still being answered: the web context must outlive them. */
+  /** Scheme requests, message replies and evaluations still under way: the web context must outlive them. */
   #inFlight = 0;
 
   constructor(options: WebviewOptions) {
@@ -387,7 +403,8 @@ export class Webview {
     const id = nextEvaluationId++;
     const body = cString(asFunctionBody(js));
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    evaluations.set(id, { resolve, reject });
+    this.#inFlight++;
+    evaluations.set(id, { resolve, reject, done: () => this.#settled() });
     this.#lib.webkit.webkit_web_view_call_async_javascript_function(
       this.#view,
       body,

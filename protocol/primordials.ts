@@ -15,7 +15,6 @@
 // cannot be redirected later.
 
 const ReflectApply = Reflect.apply;
-const ReflectConstruct = Reflect.construct;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 
 /** `fn` as a plain function taking its `this` first: `uncurry(String.prototype.slice)(text, 1)`. */
@@ -40,12 +39,10 @@ export function setter(prototype: object, name: string): (self: unknown, value: 
 }
 
 export const apply = ReflectApply;
-export const construct = ReflectConstruct;
 
 // Objects.
 export const ObjectPrototype = Object.prototype;
 export const ArrayPrototype = Array.prototype;
-export const FunctionPrototype = Function.prototype;
 export const hasOwn = Object.hasOwn as (object: object, key: PropertyKey) => boolean;
 export const objectKeys = Object.keys;
 export const objectFreeze = Object.freeze;
@@ -85,23 +82,16 @@ export function record<T>(): Record<string, T> {
 export const SafeError = Error;
 export const SafeTypeError = TypeError;
 export const SafeString = String;
-export const SafeNumber = Number;
 export const isSafeInteger = Number.isSafeInteger;
 export const isInteger = Number.isInteger;
-export const mathCeil = Math.ceil;
 export const dateNow = Date.now;
-export const mathMin = Math.min;
 export const fromCharCode = String.fromCharCode;
 export const encodeUriComponent = encodeURIComponent;
-export const stringSlice = uncurry(String.prototype.slice);
 export const stringStartsWith = uncurry(String.prototype.startsWith);
 export const stringCharCodeAt = uncurry(String.prototype.charCodeAt);
-export const stringEndsWith = uncurry(String.prototype.endsWith);
-export const stringIncludes = uncurry(String.prototype.includes);
 
 // Arrays (used only on arrays the bridge built itself).
 export const arrayPush = uncurry(Array.prototype.push) as (array: unknown[], ...items: unknown[]) => number;
-export const arrayJoin = uncurry(Array.prototype.join) as (array: unknown[], separator?: string) => string;
 export const arrayMap = uncurry(Array.prototype.map) as <T, U>(
   array: T[],
   fn: (item: T, index: number) => U,
@@ -130,8 +120,6 @@ export const promiseFinally = Promise.prototype.finally;
 export const promiseThenMethod = Promise.prototype.then;
 export const promiseResolve = (value?: unknown): Promise<unknown> =>
   ReflectApply(Promise.resolve, Promise, [value]) as Promise<unknown>;
-export const promiseReject = (reason: unknown): Promise<never> =>
-  ReflectApply(Promise.reject, Promise, [reason]) as Promise<never>;
 
 // JSON.
 export const jsonParse = JSON.parse;
@@ -139,7 +127,6 @@ export const jsonStringify = JSON.stringify;
 
 // Bytes.
 export const SafeUint8Array = Uint8Array;
-export const SafeArrayBuffer = ArrayBuffer;
 export const SafeDataView = DataView;
 export const isView = ArrayBuffer.isView;
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
