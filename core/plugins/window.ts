@@ -4,7 +4,7 @@
 // Tauri's tagged `{ Physical: {…} }` / `{ Logical: {…} }`. A page acts on its own window: a label naming
 // another is refused, not ignored (the policy issue's capabilities will say when one may).
 import type { Commands } from "../router.ts";
-import { t } from "../schema.ts";
+import { type Schema, t } from "../schema.ts";
 import type { Position, Size } from "../../protocol/geometry.ts";
 
 /** What the host lets the core do to a window (native/window.ts has the GTK side). */
@@ -70,30 +70,30 @@ const coordinate = t.number({ min: -MAX_DIMENSION, max: MAX_DIMENSION });
 const sizeValue = t.object({ width: dimension, height: dimension });
 const positionValue = t.object({ x: coordinate, y: coordinate });
 
-/** Tauri's tagged size: { Physical: { width, height } } or { Logical: … } (scaled by the window's factor). */
-function size(value: unknown, scale: number, where: string): Size {
-  const tagged = t.object({ Physical: t.optional(sizeValue), Logical: t.optional(sizeValue) }).parse(
-    value,
-    where,
-  );
-  if (!tagged.Physical === !tagged.Logical) {
-    throw new Error(`${where}: expected { Physical: { width, height } } or { Logical: { width, height } }`);
+/**
+ * Tauri's externally tagged units — `{ Physical: v }` or `{ Logical: v }`, exactly one — as physical
+ * pixels (a logical value is scaled by the window's factor). `v` is a size, a position or one number.
+ */
+function physical<T extends number | Record<string, number>>(
+  schema: Schema<T>,
+  value: unknown,
+  scale: number,
+  where: string,
+  shape: string,
+): T {
+  const tagged = t.object({ Physical: t.optional(schema), Logical: t.optional(schema) }).parse(value, where);
+  if ((tagged.Physical === undefined) === (tagged.Logical === undefined)) {
+    throw new Error(`${where}: expected { Physical: ${shape} } or { Logical: ${shape} }`);
   }
-  if (tagged.Physical) return tagged.Physical;
-  return { width: tagged.Logical!.width * scale, height: tagged.Logical!.height * scale };
+  if (tagged.Physical !== undefined) return tagged.Physical;
+  const logical = tagged.Logical!;
+  if (typeof logical === "number") return logical * scale as T;
+  return Object.fromEntries(Object.entries(logical).map(([key, n]) => [key, n * scale])) as T;
 }
-
-function position(value: unknown, scale: number, where: string): Position {
-  const tagged = t.object({ Physical: t.optional(positionValue), Logical: t.optional(positionValue) }).parse(
-    value,
-    where,
-  );
-  if (!tagged.Physical === !tagged.Logical) {
-    throw new Error(`${where}: expected { Physical: { x, y } } or { Logical: { x, y } }`);
-  }
-  if (tagged.Physical) return tagged.Physical;
-  return { x: tagged.Logical!.x * scale, y: tagged.Logical!.y * scale };
-}
+const size = (value: unknown, scale: number, where: string): Size =>
+  physical(sizeValue, value, scale, where, "{ width, height }");
+const position = (value: unknown, scale: number, where: string): Position =>
+  physical(positionValue, value, scale, where, "{ x, y }");
 
 /**
  * The window plugin for the page of window `caller`.
@@ -206,17 +206,8 @@ export function windowCommands(
         maxHeight: t.optional(t.unknown()),
       }).parse(raw ?? {}, "args.value") as Record<string, unknown>;
       const scale = window.native.scaleFactor;
-      const unit = (item: unknown, where: string): number | undefined => {
-        if (item === null || item === undefined) return undefined;
-        const tagged = t.object({ Physical: t.optional(dimension), Logical: t.optional(dimension) }).parse(
-          item,
-          where,
-        );
-        if ((tagged.Physical === undefined) === (tagged.Logical === undefined)) {
-          throw new Error(`${where}: expected { Physical: n } or { Logical: n }`);
-        }
-        return tagged.Physical ?? tagged.Logical! * scale;
-      };
+      const unit = (item: unknown, where: string): number | undefined =>
+        item === null || item === undefined ? undefined : physical(dimension, item, scale, where, "n");
       const minW = unit(value.minWidth, "args.value.minWidth"),
         minH = unit(value.minHeight, "args.value.minHeight");
       const maxW = unit(value.maxWidth, "args.value.maxWidth"),
