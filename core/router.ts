@@ -2,6 +2,7 @@
 // caller's promise can settle with.
 import { bytesToBase64 } from "../protocol/seal.ts";
 import type { Channel } from "./events.ts";
+import type { Scope } from "./permissions.ts";
 import { type Infer, type Schema, t, ValidationError } from "./schema.ts";
 
 export interface CommandContext {
@@ -12,6 +13,9 @@ export interface CommandContext {
   emit(event: string, payload?: unknown): Promise<void>;
   /** The channel a Channel argument refers to, for streaming messages to the page. */
   channel(ref: unknown): Channel;
+  /** The scope the window's capabilities give this command (its own and its plugin's, allow and deny),
+   * or null when the app has no capabilities (then only the airlock config section limits it). */
+  scope: Scope | null;
 }
 
 // deno-lint-ignore no-explicit-any

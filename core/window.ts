@@ -79,6 +79,7 @@ export class WindowCore {
       app: { name: config.app.name, version: config.app.version, identifier: config.app.identifier },
       emit: (event, payload) => this.events.emit(event, payload),
       channel: (ref) => this.events.channel(ref),
+      scope: null,
     };
   }
 
