@@ -1,0 +1,5 @@
+// Every built-in plugin's permission manifest, for capabilities to resolve identifiers against. A plugin
+// module exports its own manifest; add its import and list entry here.
+import type { PluginManifest } from "../permissions.ts";
+
+export const MANIFESTS: PluginManifest[] = [];
