@@ -8,8 +8,11 @@ import { makeApp } from "../fixture.ts";
 const TAURI_API = "@tauri-apps/api@2.12.5";
 const ESBUILD = "esbuild@0.28.2";
 
-/** Bundles src with esbuild against the real npm package, installed into a temp folder by npm. */
-export async function bundleWithTauriApi(source: string): Promise<string> {
+/**
+ * Bundles src with esbuild against the real npm package, installed into a temp folder by npm, with any
+ * `packages` besides (pinned specs, e.g. "@tauri-apps/plugin-fs@2.6.0").
+ */
+export async function bundleWithTauriApi(source: string, packages: string[] = []): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "airlock-tauri-api-" });
   const npm = new Deno.Command("npm", {
     args: [
@@ -22,6 +25,7 @@ export async function bundleWithTauriApi(source: string): Promise<string> {
       "--silent",
       TAURI_API,
       ESBUILD,
+      ...packages,
     ],
     stdout: "piped",
     stderr: "piped",
