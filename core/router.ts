@@ -16,6 +16,25 @@ export interface CommandContext {
   /** The scope the window's capabilities give this command (its own and its plugin's, allow and deny),
    * or null when the app has no capabilities (then only the airlock config section limits it). */
   scope: Scope | null;
+  /** The call's invoke headers (Tauri's `invoke(cmd, payload, { headers })`, as request.headers() in a
+   * Tauri command): names lower-cased, string values only; {} when the call had none. */
+  headers: Record<string, string>;
+}
+
+/** The headers of a call's invoke options, as the page sent them (a record or [name, value] pairs);
+ * anything else in them is ignored. */
+export function invokeHeaders(options: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const given = options !== null && typeof options === "object"
+    ? (options as { headers?: unknown }).headers
+    : undefined;
+  if (given === null || typeof given !== "object") return headers;
+  const pairs = Array.isArray(given) ? given : Object.entries(given);
+  for (const pair of pairs.slice(0, 256)) {
+    if (!Array.isArray(pair) || typeof pair[0] !== "string" || typeof pair[1] !== "string") continue;
+    Object.defineProperty(headers, pair[0].toLowerCase(), { value: pair[1], enumerable: true });
+  }
+  return headers;
 }
 
 // deno-lint-ignore no-explicit-any

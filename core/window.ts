@@ -11,7 +11,14 @@ import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } f
 import { isBuiltin } from "./builtins.ts";
 import { WindowEvents } from "./events.ts";
 import { Outbox } from "./outbox.ts";
-import { type Answer, type CommandContext, type Commands, dispatch, encodeAnswer } from "./router.ts";
+import {
+  type Answer,
+  type CommandContext,
+  type Commands,
+  dispatch,
+  encodeAnswer,
+  invokeHeaders,
+} from "./router.ts";
 
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
@@ -80,6 +87,7 @@ export class WindowCore {
       emit: (event, payload) => this.events.emit(event, payload),
       channel: (ref) => this.events.channel(ref),
       scope: null,
+      headers: {},
     };
   }
 
@@ -148,7 +156,8 @@ export class WindowCore {
     this.#inFlight++;
     this.#pendingChars += size;
     try {
-      return await dispatch(table, call.nonce, call.cmd, call.payload, this.#context);
+      const context = { ...this.#context, headers: invokeHeaders(call.options) };
+      return await dispatch(table, call.nonce, call.cmd, call.payload, context);
     } finally {
       this.#inFlight--;
       this.#pendingChars -= size;
