@@ -3,6 +3,7 @@
 import { PAGE_SCRIPT, RELAY_SCRIPT } from "../frontend/scripts.gen.ts";
 import { withConfig } from "../isolation/document.ts";
 import type { PageConfig, RelayConfig } from "../protocol/messages.ts";
+import { osInitScript } from "../core/plugins/os.ts";
 
 export { BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts";
 export type { PageConfig, RelayConfig };
@@ -12,3 +13,7 @@ export const relayScript = (config: RelayConfig): string => withConfig(RELAY_SCR
 
 /** The script for the page's own world. */
 export const pageScript = (config: PageConfig): string => withConfig(PAGE_SCRIPT, config);
+
+/** The built-in plugins' init scripts for the page world, as Tauri's plugins inject theirs (plugin-os reads
+ * window.__TAURI_OS_PLUGIN_INTERNALS__). */
+export const pluginInitScript = (): string => osInitScript();

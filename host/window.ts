@@ -1,6 +1,6 @@
 // One window of an app: a native webview (native/), the bridge's scripts in it (frontend/), and the core's
 // message handling for it (core/window.ts). Its own isolation sessions, keys, tickets and outbox.
-import { pageScript, relayScript } from "./scripts.ts";
+import { pageScript, pluginInitScript, relayScript } from "./scripts.ts";
 import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts";
 import type { SchemeResponse } from "../protocol/scheme.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
@@ -137,6 +137,7 @@ export class AppWindow implements WindowHandle, WindowControl {
           world: BRIDGE_WORLD,
         },
         { source: pageScript({ appOrigin: APP_ORIGIN, window: spec.label }) },
+        { source: pluginInitScript() },
       ],
       messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage: (wire) => core.handle(wire) },
       devtools: parts.devtools,

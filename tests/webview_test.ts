@@ -14,3 +14,4 @@ import "./webview/http.ts";
 import "./webview/fs.ts";
 import "./webview/demo.ts";
 import "./webview/host.ts";
+import "./webview/plugin_os.ts";

@@ -1,5 +1,10 @@
 // Every built-in plugin's permission manifest, for capabilities to resolve identifiers against. A plugin
 // module exports its own manifest; add its import and list entry here.
 import type { PluginManifest } from "../permissions.ts";
+import { CORE_MANIFESTS } from "./core_manifests.ts";
+import { OS_MANIFEST } from "./os.ts";
 
-export const MANIFESTS: PluginManifest[] = [];
+export const MANIFESTS: PluginManifest[] = [
+  ...CORE_MANIFESTS,
+  OS_MANIFEST,
+];
