@@ -10,12 +10,13 @@ import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
 import { pathCommands } from "./plugins/path.ts";
 import { osCommands } from "./plugins/os.ts";
+import { processCommands } from "./plugins/process.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
 /** The plugins Airlock implements itself: their "plugin:<name>|…" commands are Airlock's alone. An app
  * may define commands of any other plugin name (its own plugins, as Tauri apps do). */
-export const BUILTIN_PLUGINS = ["app", "event", "fs", "http", "path", "webview", "window", "os"];
+export const BUILTIN_PLUGINS = ["app", "event", "fs", "http", "path", "webview", "window", "os", "process"];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
 export function pluginOf(cmd: string): string | null {
@@ -106,5 +107,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     }),
     ...pathCommands({ identifier: config.app.identifier, resourceDir: config.baseDir }),
     ...osCommands(),
+    ...processCommands(config),
   };
 }

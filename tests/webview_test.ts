@@ -15,3 +15,4 @@ import "./webview/fs.ts";
 import "./webview/demo.ts";
 import "./webview/host.ts";
 import "./webview/plugin_os.ts";
+import "./webview/plugin_process.ts";

@@ -3,8 +3,10 @@
 import type { PluginManifest } from "../permissions.ts";
 import { CORE_MANIFESTS } from "./core_manifests.ts";
 import { OS_MANIFEST } from "./os.ts";
+import { PROCESS_MANIFEST } from "./process.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
   OS_MANIFEST,
+  PROCESS_MANIFEST,
 ];
