@@ -72,7 +72,18 @@ export async function embedApp(configFile: string, outDir?: string): Promise<Emb
     };
   }
   const raw = JSON.parse(withoutComments(await Deno.readTextFile(resolve(configFile))));
-  const app: EmbeddedApp = { config: raw, frontend, isolation };
+  // Capabilities as resolved from the files beside the config, which a shipped app does not have.
+  const capabilities = config.capabilities?.map((c) => ({
+    ...c,
+    source: relative(config.baseDir, c.source).split(sep).join("/") || c.source,
+  })) ?? null;
+  const app: EmbeddedApp = {
+    config: raw,
+    frontend,
+    isolation,
+    capabilities,
+    appPermissions: config.appPermissions,
+  };
 
   const assetsModule = join(out, "assets.gen.ts");
   await Deno.writeTextFile(

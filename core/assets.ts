@@ -2,6 +2,7 @@
 import { extname, join, resolve, sep } from "node:path";
 import { base64ToBytes } from "../protocol/seal.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
+import type { AppPermissions, Capability } from "./capabilities.ts";
 
 /** An app built by `deno task build` (build/embed.ts): config and assets in memory, no folders read. */
 export interface EmbeddedApp {
@@ -10,6 +11,9 @@ export interface EmbeddedApp {
   /** URL path ("/index.html") → file content, base64. */
   frontend: Record<string, string>;
   isolation: IsolationDocument | null;
+  /** The capabilities in force when it was built (null: none, no checks). */
+  capabilities?: Capability[] | null;
+  appPermissions?: AppPermissions;
 }
 
 const MIME: Record<string, string> = {
@@ -34,6 +38,7 @@ export interface Asset {
   status: number;
   contentType: string;
   body: Uint8Array;
+  headers?: Record<string, string>;
 }
 
 const notFound = (): Asset => ({

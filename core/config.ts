@@ -3,6 +3,17 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type HttpPolicy, parseHttpPolicy } from "./http.ts";
 import { appDataDir, type FsScope } from "./fs.ts";
+import {
+  type AppPermissions,
+  type Capability,
+  CapabilityError,
+  loadAppPermissions,
+  loadCapabilities,
+  selectCapabilities,
+} from "./capabilities.ts";
+import { parseSecurity, type Security } from "./security.ts";
+import { withoutComments } from "./jsonc.ts";
+export { withoutComments };
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -82,6 +93,12 @@ export interface AppConfig {
   http: HttpPolicy;
   /** The folders the page may use through the core's file API (airlock.fs.scopes); none unless listed. */
   fs: FsScope[];
+  /** What each window may call (Tauri v2 capabilities); null when the app declares none (no checks). */
+  capabilities: Capability[] | null;
+  /** The app's own permissions (permissions/*.toml beside the config). */
+  appPermissions: AppPermissions;
+  /** The page's CSP, freezePrototype and headers (app.security). */
+  security: Security;
 }
 
 type Json = Record<string, unknown>;
@@ -210,7 +227,30 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
     allowPageWindows: config.boolean("airlock.allowPageWindows") ?? false,
     http: section(where, () => parseHttpPolicy(config.get("airlock.http"), "airlock.http", APP_ORIGIN)),
     fs: fsScopes(config, path, config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app"),
+    // Inline capabilities now; loadConfig adds the capability files beside a config file.
+    capabilities: capabilityError(() => {
+      const listed = config.get("app.security.capabilities");
+      return Array.isArray(listed) && listed.some((item) => typeof item === "string")
+        ? null
+        : selectCapabilities([], listed, where);
+    }),
+    appPermissions: { permissions: {}, sets: {}, default: null },
+    security: section(where, () => parseSecurity(config.get("app.security") ?? config.get("tauri.security"))),
   };
+}
+
+/** A capability file's error as a config error (the CLI prints those as one line). */
+function capabilityError<T>(read: () => T): T {
+  const convert = (error: unknown): never => {
+    if (error instanceof CapabilityError) throw new ConfigError(error.message);
+    throw error;
+  };
+  try {
+    const result = read();
+    return (result instanceof Promise ? result.catch(convert) : result) as T;
+  } catch (error) {
+    return convert(error);
+  }
 }
 
 /** app.windows: each window's options, checked; none listed means one window "main". */
@@ -337,6 +377,9 @@ export async function loadConfig(source: string | Json, baseDir?: string): Promi
       throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
     }
     config = parseConfig(raw, file, dirname(file));
+    const listed = (raw as { app?: { security?: { capabilities?: unknown } } })?.app?.security?.capabilities;
+    config.capabilities = await capabilityError(() => loadCapabilities(dirname(file), listed, file));
+    config.appPermissions = await capabilityError(() => loadAppPermissions(dirname(file)));
   } else {
     config = parseConfig(source, null, resolve(baseDir ?? Deno.cwd()));
   }
@@ -346,28 +389,4 @@ export async function loadConfig(source: string | Json, baseDir?: string): Promi
     await requireDir(where, "the isolation app folder (pattern.options.dir)", config.pattern.dir);
   }
   return config;
-}
-
-/** `text` with line and block comments and trailing commas taken out, strings left as they are. */
-export function withoutComments(text: string): string {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      out += text.slice(start, i + 1);
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      i = end < 0 ? text.length : end + 1;
-      out += " ";
-    } else {
-      out += c;
-    }
-  }
-  // A comma before a closing bracket or brace (after the comments are gone).
-  return out.replace(/,(\s*[\]}])/g, "$1");
 }

@@ -11,6 +11,7 @@ import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } f
 import { isBuiltin } from "./builtins.ts";
 import { WindowEvents } from "./events.ts";
 import { Outbox } from "./outbox.ts";
+import type { WindowPolicy } from "./policy.ts";
 import {
   type Answer,
   type CommandContext,
@@ -19,6 +20,8 @@ import {
   encodeAnswer,
   invokeHeaders,
 } from "./router.ts";
+
+const OPEN = { allowed: true, scope: null } as const;
 
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
@@ -49,6 +52,8 @@ export interface WindowCoreOptions {
   tap?: (wire: string) => void;
   /** Sends a page's event on to the pages it is for (see WindowEvents). */
   route?: (event: string, payload: unknown, label: string | null) => Promise<void>;
+  /** What this window's capabilities allow; absent: no capability checks (an app without any). */
+  policy?: WindowPolicy;
 }
 
 export class WindowCore {
@@ -153,10 +158,16 @@ export class WindowCore {
           `too much work in flight (${MAX_PENDING_CHARS} characters of arguments; the command did not run)`,
       };
     }
+    // The capabilities decide, whatever the isolation hook let through.
+    const decision = this.#options.policy?.check(call.cmd) ?? OPEN;
+    if (!decision.allowed) {
+      this.#options.audit({ window: this.label, reason: decision.reason, cmd: call.cmd });
+      return { nonce: call.nonce, ok: false, error: decision.reason };
+    }
     this.#inFlight++;
     this.#pendingChars += size;
     try {
-      const context = { ...this.#context, headers: invokeHeaders(call.options) };
+      const context = { ...this.#context, headers: invokeHeaders(call.options), scope: decision.scope };
       return await dispatch(table, call.nonce, call.cmd, call.payload, context);
     } finally {
       this.#inFlight--;

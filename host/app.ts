@@ -6,6 +6,11 @@ import { type EmbeddedApp, embeddedAssets, readAsset } from "../core/assets.ts";
 import { BUILTIN_PLUGINS, isBuiltin, pluginOf } from "../core/builtins.ts";
 import { type AppConfig, ConfigError, loadConfig, parseConfig, type WindowConfig } from "../core/config.ts";
 import type { Commands } from "../core/router.ts";
+import { Policy } from "../core/policy.ts";
+import { CapabilityError } from "../core/capabilities.ts";
+import { MANIFESTS } from "../core/plugins/manifests.ts";
+import { documentCsp } from "../core/security.ts";
+import type { Asset } from "../core/assets.ts";
 import type { AuditEntry } from "../core/window.ts";
 import { AppWindow, type WindowHandle } from "./window.ts";
 
@@ -27,6 +32,8 @@ export interface LaunchOptions {
    * unsealed brownfield call, "t" a ticket request, "a" a document's hello), and every sealed event the
    * core sends down ("d" + envelope): for tests and protocol debugging. */
   tap?: (wire: string) => void;
+  /** Dev mode: the config's devCsp (if any) instead of its csp. */
+  dev?: boolean;
 }
 
 /** The first window of a launched app, with the app's members beside its own. */
@@ -51,6 +58,8 @@ export interface AppHandle extends WindowHandle {
 
 export class App {
   readonly windows = new Map<string, AppWindow>();
+  /** What each window may call, from the app's capabilities. */
+  readonly policy: Policy;
   #built: IsolationDocument | null;
 
   private constructor(
@@ -60,6 +69,7 @@ export class App {
     private readonly options: LaunchOptions,
   ) {
     this.#built = built;
+    this.policy = config.capabilities === null ? Policy.open() : appPolicy(config);
   }
 
   /** Reads the config (or the embedded app), checks the commands and builds the isolation app. */
@@ -71,6 +81,8 @@ export class App {
     const config = embedded
       ? parseConfig(embedded.config, "<embedded config>", Deno.cwd())
       : await loadConfig(options.config!);
+    if (embedded?.capabilities !== undefined) config.capabilities = embedded.capabilities;
+    if (embedded?.appPermissions) config.appPermissions = embedded.appPermissions;
     const commands = options.commands ?? {};
     for (const name of Object.keys(commands)) {
       if (isBuiltin(name)) {
@@ -121,9 +133,8 @@ export class App {
       config: this.config,
       commands: this.commands,
       isolation: () => this.#built,
-      asset: embedded
-        ? embeddedAssets(embedded.frontend)
-        : (path) => readAsset(this.config.frontendDir, path),
+      asset: (path) => this.#asset(path),
+      policy: this.policy.forWindow(spec.label),
       audit: this.options.audit ??
         ((entry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`)),
       tap: this.options.tap,
@@ -145,6 +156,24 @@ export class App {
       void this.windowEvent(spec.label, "tauri://destroyed", null);
     });
     return window;
+  }
+
+  /** A file of the app's frontend, with the app's security headers (and its CSP on HTML documents). */
+  async #asset(path: string): Promise<Asset> {
+    const { embedded } = this.options;
+    const asset = embedded
+      ? embeddedAssets(embedded.frontend)(path)
+      : await readAsset(this.config.frontendDir, path);
+    const { security } = this.config;
+    const headers: Record<string, string> = { ...asset.headers, ...security.headers };
+    if (asset.status === 200 && /^text\/html\b/.test(asset.contentType)) {
+      const csp = await documentCsp(security, new TextDecoder().decode(asset.body), {
+        dev: this.options.dev ?? false,
+        isolation: this.config.pattern.use === "isolation",
+      });
+      if (csp) headers["Content-Security-Policy"] = csp;
+    }
+    return { ...asset, headers };
   }
 
   /** An event of window `label` to every page listening for it. */
@@ -215,6 +244,20 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       app.openWindow({ title: app.config.app.title, url: "index.html", width: 800, height: 600, ...spec }),
     emitTo: (label, event, payload) => app.emitTo(label, event, payload),
   };
+}
+
+/** The app's capabilities resolved against the built-in plugins: an unknown permission fails here,
+ * at start, as a config error naming its file. */
+function appPolicy(config: AppConfig): Policy {
+  try {
+    return new Policy(config.capabilities, MANIFESTS, config.appPermissions, {
+      isBuiltin: (plugin) => BUILTIN_PLUGINS.includes(plugin),
+      warn: (message) => console.error(`airlock: ${message}`),
+    });
+  } catch (error) {
+    if (error instanceof CapabilityError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** Builds the isolation app from its folder (dev, tests). Loaded only then: an embedded app, which ships

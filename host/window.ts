@@ -15,6 +15,7 @@ import type { AppConfig, WindowConfig } from "../core/config.ts";
 import type { EventListener } from "../core/events.ts";
 import type { Commands } from "../core/router.ts";
 import { type AuditEntry, WindowCore } from "../core/window.ts";
+import type { WindowPolicy } from "../core/policy.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
 
@@ -61,6 +62,8 @@ export interface WindowParts {
   windowEvent(label: string, event: string, payload: unknown): Promise<void>;
   console: boolean;
   devtools: boolean;
+  /** What the window's capabilities allow (absent: no checks). */
+  policy?: WindowPolicy;
 }
 
 /** What a test, a harness or an app's own code holds of one window. */
@@ -113,6 +116,7 @@ export class AppWindow implements WindowHandle, WindowControl {
       audit: parts.audit,
       tap: parts.tap,
       route: parts.route,
+      policy: parts.policy,
     });
     const core = this.core;
     view = new Webview({
@@ -138,6 +142,8 @@ export class AppWindow implements WindowHandle, WindowControl {
         },
         { source: pageScript({ appOrigin: APP_ORIGIN, window: spec.label }) },
         { source: pluginInitScript() },
+        // Tauri's freezePrototype: after Airlock's own scripts, before any of the page's.
+        ...(parts.config.security.freezePrototype ? [{ source: "Object.freeze(Object.prototype);" }] : []),
       ],
       messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage: (wire) => core.handle(wire) },
       devtools: parts.devtools,

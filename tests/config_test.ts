@@ -12,6 +12,18 @@ const DEFAULT_LIMITS = {
 };
 
 // Nothing allowed until the config says so; the Origin the core's fetch sends is the app's.
+/** What a config without capabilities or app.security gets. */
+const NO_SECURITY = {
+  capabilities: null,
+  appPermissions: { permissions: {}, sets: {}, default: null },
+  security: {
+    csp: null,
+    devCsp: null,
+    freezePrototype: false,
+    dangerousDisableAssetCspModification: false,
+    headers: {},
+  },
+};
 const DEFAULT_HTTP = {
   allow: [],
   origin: "app://localhost",
@@ -118,6 +130,7 @@ Deno.test("parse: Tauri v1 shape with the isolation pattern, paths relative to b
     allowPageWindows: false,
     http: DEFAULT_HTTP,
     fs: [],
+    ...NO_SECURITY,
   });
 });
 
@@ -187,6 +200,7 @@ Deno.test("parse: Tauri v2 shape (build.frontendDist, app.security.pattern, app.
     allowPageWindows: false,
     http: DEFAULT_HTTP,
     fs: [],
+    ...NO_SECURITY,
   });
 });
 
@@ -527,6 +541,7 @@ Deno.test("load: v1 tauri.conf.json in src-tauri, folders beside it", async () =
       allowPageWindows: false,
       http: DEFAULT_HTTP,
       fs: [],
+    ...NO_SECURITY,
     });
   });
 });

@@ -29,6 +29,12 @@ async function builtApp(options: { keepFolders?: boolean } = {}) {
   const raw = JSON.parse(await Deno.readTextFile(config));
   raw.airlock = { commands: "../commands.ts" };
   await Deno.writeTextFile(config, JSON.stringify(raw));
+  // Capability files are read at build time: the shipped app enforces them without the folder.
+  await Deno.mkdir(join(dirname(config), "capabilities"));
+  await Deno.writeTextFile(
+    join(dirname(config), "capabilities", "default.json"),
+    JSON.stringify({ identifier: "default", windows: ["main"], permissions: ["core:app:default"] }),
+  );
   const out = join(root, "out");
   const result = await embedApp(config, out);
   if (!options.keepFolders) {
@@ -46,7 +52,7 @@ Deno.test("build: the report says what was built", async () => {
 });
 
 Deno.test("build: the app runs from the generated module, no asset folders, from an empty working directory", async () => {
-  const { out } = await builtApp();
+  const { out, config } = await builtApp();
   const empty = await Deno.makeTempDir({ prefix: "airlock-empty-cwd-" });
   // The generated entry starts and reports on what it carries.
   const check = await run(["run", "-A", join(out, "main.gen.ts")], {
@@ -69,11 +75,14 @@ const result = await handle.evaluate(\`(async () => ({
   text: document.getElementById("from").textContent,
   data: await fetch("/data.json").then((r) => r.json()),
   echo: await window.airlock.invoke("echo", { x: 1 }),
+  name: await window.airlock.app.getName(),
+  setTitle: await window.airlock.window.setTitle("x").then(() => "ran", (e) => String(e)),
 }))()\`);
 console.log(JSON.stringify(result));
 await handle.close();
 `,
   );
+  await Deno.remove(join(dirname(config), "capabilities"), { recursive: true });
   const served = await run(["run", "-A", runner], { cwd: empty });
   const line = served.stdout.trim().split("\n").pop()!;
   assert.equal(served.code, 0, served.stderr);
@@ -81,6 +90,9 @@ await handle.close();
     text: "embedded frontend",
     data: { n: 42 },
     echo: { x: 1, hooked: true },
+    name: "Airlock app",
+    setTitle: 'plugin:window|set_title not allowed for window "main": none of its capabilities (default) ' +
+      "grants it; permissions that would: core:window:allow-set-title",
   }, served.stderr);
   assert.deepEqual([...Deno.readDirSync(empty)], []); // nothing was written where it ran
 });
