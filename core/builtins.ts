@@ -4,7 +4,7 @@ import type { AppConfig, WindowConfig } from "./config.ts";
 import type { WindowEvents } from "./events.ts";
 import type { Commands } from "./router.ts";
 import { t } from "./schema.ts";
-import { httpFetch, type HttpRequest } from "./http.ts";
+import { httpCommands } from "./plugins/http.ts";
 import { ScopedFs } from "./fs.ts";
 import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
@@ -97,7 +97,11 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     "plugin:fs|stat": fsCommand(oneFile, (a) => fs.stat(a.path, a.baseDir)),
     "plugin:fs|exists": fsCommand(oneFile, (a) => fs.exists(a.path, a.baseDir)),
     // http.ts checks every field itself: the request comes from the page.
-    "plugin:http|fetch": (args) => httpFetch(args as HttpRequest, config.http, window.signal),
+    ...httpCommands({
+      policy: config.http,
+      signal: window.signal,
+      maxMessageBytes: config.limits.maxMessageBytes,
+    }),
     ...windowPlugin,
     ...webviewCommands(window.label, {
       allowPageWindows: config.allowPageWindows,

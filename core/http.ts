@@ -2,7 +2,10 @@
 // own. The page is hostile by assumption, so every field it sends is checked at run time, the URL of every
 // hop must match the app's allow-list, and the exchange is bounded in time and size. Headers follow the
 // Fetch spec where a browser would restrict the page (forbidden names are dropped, silently, as fetch does);
-// the Origin header is the app's, not the page's.
+// the Origin header is the app's, not the page's. Which URLs may be fetched: the app's airlock.http.allow
+// list, and, when the app has capabilities, the URL scope its permissions give the calling window (Tauri's
+// http plugin scope: `{ "url": "https://*.tauri.app" }` entries, deny wins over every allow).
+import type { Scope } from "./permissions.ts";
 
 /** A request the core refused or could not complete; the message says why and goes back to the page. */
 export class HttpError extends Error {
@@ -53,9 +56,12 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 const RESPONSE_TYPES = ["text", "bytes", "json"];
 const MAX_REDIRECTS = 10;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
-// The Fetch spec's forbidden request-header names, minus Origin (the policy decides it). Cookie is among
-// them: the core keeps no cookie jar, and a page that needs credentials sends an Authorization header.
-const FORBIDDEN_HEADERS = new Set([
+// The Fetch standard's forbidden request-header names (fetch.spec.whatwg.org, "forbidden request-header"),
+// minus Origin (the policy decides it), plus the two older names browsers still refuse (Cookie2,
+// Feature-Policy), Permissions-Policy (a response policy no request may carry) and Chrome's
+// Access-Control-Request-Private-Network. Cookie is among them: the core keeps no cookie jar, and a page
+// that needs credentials sends an Authorization header.
+export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
   "accept-charset",
   "accept-encoding",
   "access-control-request-headers",
@@ -68,9 +74,12 @@ const FORBIDDEN_HEADERS = new Set([
   "date",
   "dnt",
   "expect",
+  "feature-policy",
   "host",
   "keep-alive",
+  "permissions-policy",
   "referer",
+  "set-cookie",
   "te",
   "trailer",
   "transfer-encoding",
@@ -78,7 +87,8 @@ const FORBIDDEN_HEADERS = new Set([
   "via",
 ]);
 const FORBIDDEN_PREFIXES = ["proxy-", "sec-"];
-// Forbidden too when they smuggle a method fetch refuses.
+// Forbidden too when one of their values (a comma-separated list, quoted strings kept whole) names a
+// forbidden method: they would smuggle a method fetch refuses.
 const METHOD_OVERRIDES = new Set(["x-http-method", "x-http-method-override", "x-method-override"]);
 const FORBIDDEN_METHODS = new Set(["connect", "trace", "track"]);
 // Dropped when a redirect turns the request into a GET without a body.
@@ -93,12 +103,71 @@ function shown(text: string): string {
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }
 
-function compile(allow: string[]): URLPattern[] {
-  return allow.map((pattern) => new URLPattern(pattern));
+/** One entry of a capability's http scope, compiled as Tauri's http plugin reads it (a URLPattern
+ * constructor string, where an empty path, search or hash matches any: "https://*.tauri.app" is the whole
+ * site). Compiled once per pattern text. */
+export function urlScopePattern(entry: unknown): URLPattern {
+  const text = typeof entry === "string"
+    ? entry
+    : entry !== null && typeof entry === "object" && typeof (entry as { url?: unknown }).url === "string"
+    ? (entry as { url: string }).url
+    : null;
+  if (text === null) {
+    throw new HttpError(`http scope entry ${shown(JSON.stringify(entry) ?? String(entry))} has no "url"`);
+  }
+  let compiled = scopePatterns.get(text);
+  if (compiled) return compiled;
+  try {
+    const parsed = new URLPattern(text);
+    const any = (part: string, empty: string[]) => empty.includes(part) ? "*" : part;
+    compiled = new URLPattern({
+      protocol: parsed.protocol,
+      username: parsed.username,
+      password: parsed.password,
+      hostname: parsed.hostname,
+      port: parsed.port,
+      pathname: any(parsed.pathname, ["", "/"]),
+      search: any(parsed.search, [""]),
+      hash: any(parsed.hash, [""]),
+    });
+  } catch (error) {
+    throw new HttpError(`${shown(text)} is not a valid URL pattern: ${(error as Error).message}`);
+  }
+  if (scopePatterns.size < 4096) scopePatterns.set(text, compiled);
+  return compiled;
+}
+const scopePatterns = new Map<string, URLPattern>();
+
+/** Which URLs a call may fetch: the app's airlock.http.allow, or (with capabilities) an allow entry of the
+ * window's http scope; a deny entry of that scope refuses a URL whatever allows it. */
+export class UrlRules {
+  readonly #allow: URLPattern[];
+  readonly #scopeAllow: URLPattern[];
+  readonly #scopeDeny: URLPattern[];
+  readonly #capabilities: boolean;
+
+  constructor(allow: string[], scope: Scope | null = null) {
+    this.#allow = allow.map((pattern) => new URLPattern(pattern));
+    this.#capabilities = scope !== null;
+    this.#scopeAllow = (scope?.allow ?? []).map(urlScopePattern);
+    this.#scopeDeny = (scope?.deny ?? []).map(urlScopePattern);
+  }
+
+  /** Why `url` may not be fetched, or null when it may. */
+  refusal(url: URL): string | null {
+    if (this.#scopeDeny.some((pattern) => pattern.test(url.href))) {
+      return "denied by the http scope of the window's capabilities";
+    }
+    if (this.#allow.some((pattern) => pattern.test(url.href))) return null;
+    if (this.#scopeAllow.some((pattern) => pattern.test(url.href))) return null;
+    return this.#capabilities
+      ? "url not allowed on the configured scope: neither in airlock.http.allow nor in the http scope of the window's capabilities"
+      : "not in airlock.http.allow";
+  }
 }
 
 /** Parses a URL and checks it may be fetched; what is checked is exactly what gets fetched. */
-function allowedUrl(raw: string, base: URL | undefined, patterns: URLPattern[], what: string): URL {
+function allowedUrl(raw: string, base: URL | undefined, rules: UrlRules, what: string): URL {
   let url: URL;
   try {
     url = new URL(raw, base);
@@ -112,40 +181,80 @@ function allowedUrl(raw: string, base: URL | undefined, patterns: URLPattern[], 
     throw new HttpError(`${what} ${shown(url.href)} contains credentials; send an Authorization header`);
   }
   url.hash = ""; // never sent, so neither matched nor reported
-  if (!patterns.some((pattern) => pattern.test(url.href))) {
-    throw new HttpError(`${what} ${shown(url.href)} is not allowed (not in airlock.http.allow)`);
-  }
+  const refusal = rules.refusal(url);
+  if (refusal !== null) throw new HttpError(`${what} ${shown(url.href)} is not allowed (${refusal})`);
   return url;
 }
 
-function forbidden(name: string, value: string): boolean {
+/** The values of a header as the Fetch standard's "get, decode, and split" reads them: split at commas
+ * outside quoted strings, HTTP whitespace trimmed. */
+function splitValues(value: string): string[] {
+  const values: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (quoted && char === "\\" && i + 1 < value.length) {
+      current += char + value[++i];
+      continue;
+    }
+    if (char === '"') quoted = !quoted;
+    if (char === "," && !quoted) {
+      values.push(current);
+      current = "";
+    } else current += char;
+  }
+  values.push(current);
+  return values.map((item) => item.replace(/^[\t ]+|[\t ]+$/g, ""));
+}
+
+/** Whether the Fetch standard forbids a page to set this request header (name lower-case). */
+export function isForbiddenRequestHeader(name: string, value: string): boolean {
   if (FORBIDDEN_HEADERS.has(name) || FORBIDDEN_PREFIXES.some((prefix) => name.startsWith(prefix))) {
     return true;
   }
   return METHOD_OVERRIDES.has(name) &&
-    value.split(",").some((method) => FORBIDDEN_METHODS.has(method.trim().toLowerCase()));
+    splitValues(value).some((method) => FORBIDDEN_METHODS.has(method.toLowerCase()));
 }
 
-function requestHeaders(raw: unknown, policy: HttpPolicy): Headers {
-  if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
-    throw new HttpError("headers must be an object of names to string values");
+/** The request's headers from a record (names once each) or, as Tauri's plugin sends them, a list of
+ * [name, value] pairs (a repeated name is appended). */
+function requestHeaders(raw: unknown, policy: HttpPolicy, pairs = false): Headers {
+  let entries: [unknown, unknown][];
+  if (pairs) {
+    if (raw !== undefined && raw !== null && !Array.isArray(raw)) {
+      throw new HttpError("headers must be a list of [name, value] pairs");
+    }
+    entries = ((raw ?? []) as unknown[]).map((pair) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new HttpError("headers must be a list of [name, value] pairs");
+      }
+      return [pair[0], pair[1]];
+    });
+  } else {
+    if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
+      throw new HttpError("headers must be an object of names to string values");
+    }
+    entries = Object.entries(raw ?? {});
   }
   const headers = new Headers();
   const seen = new Set<string>();
   let pageOrigin: string | null = null;
-  for (const [rawName, rawValue] of Object.entries(raw ?? {})) {
-    if (!TOKEN.test(rawName)) throw new HttpError(`header name ${shown(rawName)} is not a valid token`);
+  for (const [rawName, rawValue] of entries) {
+    if (typeof rawName !== "string" || !TOKEN.test(rawName)) {
+      throw new HttpError(`header name ${shown(String(rawName))} is not a valid token`);
+    }
     const name = rawName.toLowerCase();
     if (typeof rawValue !== "string") throw new HttpError(`header ${rawName}: value must be a string`);
     if (!FIELD_VALUE.test(rawValue)) {
       throw new HttpError(`header ${rawName}: value contains CR, LF or another forbidden character`);
     }
     // "X-A" and "x-a" would be merged or overwrite each other; which one the page meant is unknowable.
-    if (seen.has(name)) throw new HttpError(`header ${rawName} is given twice`);
+    if (!pairs && seen.has(name)) throw new HttpError(`header ${rawName} is given twice`);
     seen.add(name);
     const value = rawValue.replace(/^[\t ]+|[\t ]+$/g, "");
     if (name === "origin") pageOrigin = value;
-    else if (!forbidden(name, value)) headers.set(name, value);
+    else if (!isForbiddenRequestHeader(name, value)) headers.append(name, value);
   }
   // A page's Origin that the policy does not let it choose is overwritten without a word: the server must
   // see the app's origin, and the page has no business knowing whether it tried.
@@ -172,12 +281,256 @@ function requestBody(
   return typeof raw === "string" ? raw : new Uint8Array(raw);
 }
 
-function requestTimeout(raw: unknown, policy: HttpPolicy): number {
-  if (raw === undefined || raw === null) return policy.timeoutMs;
+function positiveMs(raw: unknown, ceiling: number, field: string): number {
+  if (raw === undefined || raw === null) return ceiling;
   if (typeof raw !== "number" || !(raw > 0) || !Number.isFinite(raw)) {
-    throw new HttpError("timeoutMs must be a positive number");
+    throw new HttpError(`${field} must be a positive number`);
   }
-  return Math.min(raw, policy.timeoutMs);
+  return Math.min(raw, ceiling);
+}
+
+function method(raw: unknown): string {
+  if (typeof raw !== "string" || !METHODS.includes(raw.toUpperCase())) {
+    throw new HttpError(`method ${shown(String(raw))} is not allowed (one of ${METHODS.join(", ")})`);
+  }
+  return raw.toUpperCase();
+}
+
+/** A request checked field by field, ready to send. */
+export interface CheckedRequest {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: string | Uint8Array<ArrayBuffer> | null;
+  /** For the whole exchange, body included. */
+  timeoutMs: number;
+  /** Until the response's headers are in (Tauri's connectTimeout); timeoutMs when not asked. */
+  headersTimeoutMs: number;
+  /** Redirects followed (each checked); past it the exchange fails. 0: a redirect is the answer (Tauri's
+   * maxRedirections: 0). */
+  maxRedirects: number;
+  /** What each hop's URL is checked against. */
+  rules: UrlRules;
+}
+
+/** Checks the fields of Airlock's own request shape ({ url, method, headers, body, timeoutMs }). */
+function checkRequest(request: HttpRequest, policy: HttpPolicy, rules: UrlRules): CheckedRequest {
+  if (typeof request !== "object" || request === null) throw new HttpError("request must be an object");
+  const { url: rawUrl, method: rawMethod = "GET" } = request;
+  if (typeof rawUrl !== "string") throw new HttpError("url must be a string");
+  const checkedMethod = method(rawMethod);
+  const responseType = request.responseType ?? "text";
+  if (!RESPONSE_TYPES.includes(responseType)) {
+    throw new HttpError(`responseType must be one of ${RESPONSE_TYPES.join(", ")}`);
+  }
+  const url = allowedUrl(rawUrl, undefined, rules, "URL");
+  const headers = requestHeaders(request.headers, policy);
+  const body = requestBody(request.body, checkedMethod, policy);
+  const timeoutMs = positiveMs(request.timeoutMs, policy.timeoutMs, "timeoutMs");
+  return {
+    url,
+    method: checkedMethod,
+    headers,
+    body,
+    timeoutMs,
+    headersTimeoutMs: timeoutMs,
+    maxRedirects: MAX_REDIRECTS,
+    rules,
+  };
+}
+
+/** Tauri's http plugin request, `clientConfig` of plugin:http|fetch (@tauri-apps/plugin-http's fetch):
+ * { method, url, headers: [[name, value]], data: bytes as numbers or null, maxRedirections,
+ * connectTimeout, proxy, danger }. */
+export function checkTauriRequest(raw: unknown, policy: HttpPolicy, rules: UrlRules): CheckedRequest {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new HttpError("clientConfig must be an object");
+  }
+  const config = raw as Record<string, unknown>;
+  if (typeof config.url !== "string") throw new HttpError("clientConfig.url must be a string");
+  const checkedMethod = method(config.method ?? "GET");
+  const url = allowedUrl(config.url, undefined, rules, "URL");
+  const headers = requestHeaders(config.headers, policy, true);
+  let data: Uint8Array | null = null;
+  if (config.data !== undefined && config.data !== null) {
+    if (config.data instanceof Uint8Array) data = config.data;
+    else if (Array.isArray(config.data)) {
+      if (config.data.length > policy.maxRequestBytes) {
+        throw new HttpError(`request body larger than ${policy.maxRequestBytes} bytes`);
+      }
+      data = new Uint8Array(config.data.length);
+      config.data.forEach((byte, index) => {
+        if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
+          throw new HttpError(`clientConfig.data[${index}] is not a byte (an integer from 0 to 255)`);
+        }
+        data![index] = byte;
+      });
+    } else throw new HttpError("clientConfig.data must be a list of bytes or null");
+  }
+  const body = requestBody(data, checkedMethod, policy);
+  // As Tauri does, after the Fetch standard: a POST or PUT without a body says so.
+  if (body === null && (checkedMethod === "POST" || checkedMethod === "PUT")) {
+    headers.set("content-length", "0");
+  }
+  const redirects = config.maxRedirections;
+  if (
+    redirects !== undefined && redirects !== null &&
+    (!Number.isInteger(redirects) || (redirects as number) < 0 || (redirects as number) > MAX_REDIRECTS)
+  ) {
+    throw new HttpError(`clientConfig.maxRedirections must be an integer from 0 to ${MAX_REDIRECTS}`);
+  }
+  if (config.proxy !== undefined && config.proxy !== null) {
+    // A proxy would carry the request to a host no scope names.
+    throw new HttpError("clientConfig.proxy is not supported: the core connects to the allowed URL itself");
+  }
+  const danger = config.danger as Record<string, unknown> | null | undefined;
+  if (danger !== undefined && danger !== null && Object.values(danger).some((value) => value)) {
+    throw new HttpError("clientConfig.danger is not supported: the core always verifies TLS certificates");
+  }
+  return {
+    url,
+    method: checkedMethod,
+    headers,
+    body,
+    timeoutMs: policy.timeoutMs,
+    headersTimeoutMs: positiveMs(config.connectTimeout, policy.timeoutMs, "clientConfig.connectTimeout"),
+    maxRedirects: (redirects as number | null | undefined) ?? MAX_REDIRECTS,
+    rules,
+  };
+}
+
+/**
+ * One request under way: sent with `send()`, its answer's body read by the caller, cancelled by
+ * `cancel()`, the caller's signal, or its time running out (timeoutMs for the whole of it).
+ */
+export class Exchange {
+  readonly #request: CheckedRequest;
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  /** Aborted when the exchange is cancelled or times out. */
+  readonly signal: AbortSignal;
+  #cancelled = false;
+  #onEnd: (() => void) | null = null;
+
+  constructor(request: CheckedRequest, signal?: AbortSignal, onEnd?: () => void) {
+    this.#request = request;
+    this.#onEnd = onEnd ?? null;
+    const timeoutMs = request.timeoutMs;
+    this.#timer = setTimeout(
+      () => this.#controller.abort(new HttpError(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    this.signal = signal ? AbortSignal.any([this.#controller.signal, signal]) : this.#controller.signal;
+    this.signal.addEventListener("abort", () => this.end(), { once: true });
+  }
+
+  cancel(): void {
+    this.#cancelled = true;
+    this.#controller.abort(new HttpError("request cancelled"));
+  }
+
+  /** Frees its timer; the caller is done with it (body read, or given up). */
+  end(): void {
+    clearTimeout(this.#timer);
+    const onEnd = this.#onEnd;
+    this.#onEnd = null;
+    onEnd?.();
+  }
+
+  /** The error to report for a failure: a timeout or cancellation says so, whatever fetch threw. */
+  failure(error: unknown, url: URL = this.#request.url): HttpError {
+    if (this.signal.aborted) {
+      const reason = this.signal.reason;
+      if (this.#cancelled || !(reason instanceof HttpError)) return new HttpError("request cancelled");
+      return reason;
+    }
+    if (error instanceof HttpError) return error;
+    return new HttpError(`request to ${url.href} failed: ${(error as Error).message}`);
+  }
+
+  /** Sends it, following redirects here (each hop checked against the rules); the final response and
+   * its URL. */
+  async send(): Promise<{ response: Response; url: URL }> {
+    const request = this.#request;
+    let { url, method, body } = request;
+    const headers = new Headers(request.headers);
+    const headersTimer = new AbortController();
+    const headersTimeout = setTimeout(
+      () => headersTimer.abort(new HttpError(`no response within ${request.headersTimeoutMs} ms`)),
+      request.headersTimeoutMs,
+    );
+    const signal = AbortSignal.any([this.signal, headersTimer.signal]);
+    try {
+      for (let redirects = 0;; redirects++) {
+        const response = await fetch(url, { method, headers, body, redirect: "manual", signal });
+        const location = REDIRECT_STATUSES.includes(response.status)
+          ? response.headers.get("location")
+          : null;
+        if (location === null || request.maxRedirects === 0) return { response, url };
+        await response.body?.cancel().catch(() => {});
+        if (redirects === request.maxRedirects) {
+          throw new HttpError(`too many redirects (more than ${request.maxRedirects})`);
+        }
+        const next = allowedUrl(location, url, request.rules, "redirect to");
+        // The Fetch spec's method rewrite: a POST after 301/302, and anything but GET/HEAD after 303.
+        const status = response.status;
+        if (
+          (status === 303 && method !== "GET" && method !== "HEAD") ||
+          ((status === 301 || status === 302) && method === "POST")
+        ) {
+          method = "GET";
+          body = null;
+          for (const name of BODY_HEADERS) headers.delete(name);
+          headers.delete("content-length");
+        }
+        // Also per the spec: credentials stay with the origin they were meant for, and after a hop to
+        // another origin the Origin header is "null", as a browser sends it.
+        if (next.origin !== url.origin) {
+          headers.delete("authorization");
+          if (headers.has("origin")) headers.set("origin", "null");
+        }
+        url = next;
+      }
+    } catch (error) {
+      if (headersTimer.signal.aborted && !this.signal.aborted) throw headersTimer.signal.reason;
+      throw this.failure(error, url);
+    } finally {
+      clearTimeout(headersTimeout);
+    }
+  }
+}
+
+/**
+ * Fetches on the page's behalf under the policy. Throws HttpError for anything refused, a network failure,
+ * a timeout or an oversized body; an HTTP error status is a response, not an error. `signal` lets the
+ * caller cancel (for instance when the window goes away); `scope` is the window's http scope from its
+ * capabilities (null: the app has none).
+ */
+export async function httpFetch(
+  request: HttpRequest,
+  policy: HttpPolicy,
+  signal?: AbortSignal,
+  scope: Scope | null = null,
+): Promise<HttpResponse> {
+  const checked = checkRequest(request, policy, new UrlRules(policy.allow, scope));
+  const exchange = new Exchange(checked, signal);
+  try {
+    const { response, url } = await exchange.send();
+    try {
+      const bytes = await readBody(response, policy.maxResponseBytes);
+      return {
+        status: response.status,
+        statusText: response.statusText,
+        url: url.href,
+        headers: responseHeaders(response.headers),
+        body: decodeBody(bytes, request.responseType ?? "text", response),
+      };
+    } catch (error) {
+      throw exchange.failure(error, url);
+    }
+  } finally {
+    exchange.end();
+  }
 }
 
 /** Reads the body with a running count, so a huge (or endless, or decompressing) body stops at the cap. */
@@ -228,81 +581,6 @@ function decodeBody(bytes: Uint8Array, type: string, response: Response): unknow
 function responseHeaders(headers: Headers): Record<string, string> {
   // fromEntries defines own properties, so a header named __proto__ stays a header.
   return Object.fromEntries([...headers].filter(([name]) => name !== "set-cookie" && name !== "set-cookie2"));
-}
-
-/**
- * Fetches on the page's behalf under the policy. Throws HttpError for anything refused, a network failure,
- * a timeout or an oversized body; an HTTP error status is a response, not an error. `signal` lets the
- * caller cancel (for instance when the window goes away).
- */
-export async function httpFetch(
-  request: HttpRequest,
-  policy: HttpPolicy,
-  signal?: AbortSignal,
-): Promise<HttpResponse> {
-  if (typeof request !== "object" || request === null) throw new HttpError("request must be an object");
-  const { url: rawUrl, method: rawMethod = "GET", responseType = "text" } = request;
-  if (typeof rawUrl !== "string") throw new HttpError("url must be a string");
-  if (typeof rawMethod !== "string" || !METHODS.includes(rawMethod.toUpperCase())) {
-    throw new HttpError(`method ${shown(String(rawMethod))} is not allowed (one of ${METHODS.join(", ")})`);
-  }
-  if (!RESPONSE_TYPES.includes(responseType)) {
-    throw new HttpError(`responseType must be one of ${RESPONSE_TYPES.join(", ")}`);
-  }
-  const patterns = compile(policy.allow);
-  let url = allowedUrl(rawUrl, undefined, patterns, "URL");
-  let method = rawMethod.toUpperCase();
-  const headers = requestHeaders(request.headers, policy);
-  let body = requestBody(request.body, method, policy);
-  const timeoutMs = requestTimeout(request.timeoutMs, policy);
-
-  const timer = new AbortController();
-  const timeout = setTimeout(() => timer.abort(new HttpError(`timed out after ${timeoutMs} ms`)), timeoutMs);
-  const aborted = signal ? AbortSignal.any([timer.signal, signal]) : timer.signal;
-  try {
-    // Redirects are followed here, not by fetch, so that every hop is checked against the allow-list.
-    for (let redirects = 0;; redirects++) {
-      const response = await fetch(url, { method, headers, body, redirect: "manual", signal: aborted });
-      const location = REDIRECT_STATUSES.includes(response.status) ? response.headers.get("location") : null;
-      if (location === null) {
-        const bytes = await readBody(response, policy.maxResponseBytes);
-        return {
-          status: response.status,
-          statusText: response.statusText,
-          url: url.href,
-          headers: responseHeaders(response.headers),
-          body: decodeBody(bytes, responseType, response),
-        };
-      }
-      await response.body?.cancel().catch(() => {});
-      if (redirects === MAX_REDIRECTS) throw new HttpError(`too many redirects (more than ${MAX_REDIRECTS})`);
-      const next = allowedUrl(location, url, patterns, "redirect to");
-      // The Fetch spec's method rewrite: a POST after 301/302, and anything but GET/HEAD after 303.
-      const status = response.status;
-      if (
-        (status === 303 && method !== "GET" && method !== "HEAD") ||
-        ((status === 301 || status === 302) && method === "POST")
-      ) {
-        method = "GET";
-        body = null;
-        for (const name of BODY_HEADERS) headers.delete(name);
-      }
-      // Also per the spec: credentials stay with the origin they were meant for, and after a hop to
-      // another origin the Origin header is "null", as a browser sends it.
-      if (next.origin !== url.origin) {
-        headers.delete("authorization");
-        if (headers.has("origin")) headers.set("origin", "null");
-      }
-      url = next;
-    }
-  } catch (error) {
-    if (timer.signal.aborted) throw timer.signal.reason;
-    if (signal?.aborted) throw new HttpError("request cancelled");
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(`request to ${url.href} failed: ${(error as Error).message}`);
-  } finally {
-    clearTimeout(timeout);
-  }
 }
 
 /**

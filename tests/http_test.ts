@@ -1,7 +1,18 @@
 // Tests of the HTTP API (core/http.ts) against real local servers: what the page may fetch, what the server
 // receives (it echoes the request), redirects, time and size limits, and the config section's errors.
 import assert from "node:assert/strict";
-import { HTTP_DEFAULTS, HttpError, httpFetch, type HttpPolicy, parseHttpPolicy } from "../core/http.ts";
+import {
+  checkTauriRequest,
+  FORBIDDEN_HEADERS,
+  HTTP_DEFAULTS,
+  HttpError,
+  httpFetch,
+  type HttpPolicy,
+  isForbiddenRequestHeader,
+  parseHttpPolicy,
+  UrlRules,
+  urlScopePattern,
+} from "../core/http.ts";
 
 interface Echo {
   method: string;
@@ -362,8 +373,21 @@ Deno.test("forbidden request headers are dropped (Cookie included); the others p
     "Proxy-Authorization": "Basic eA==",
     "Sec-Fetch-Site": "same-origin",
     "X-HTTP-Method-Override": "TRACE",
+    // In the Fetch standard's list today (Set-Cookie since 2023); Permissions-Policy and Feature-Policy
+    // are response policies no request may carry.
+    "Set-Cookie": "session=planted",
+    "Permissions-Policy": "camera=*",
+    "Feature-Policy": "camera *",
+    "Access-Control-Request-Private-Network": "true",
+    "X-HTTP-Method": "GET, track",
   };
-  const allowed = { "X-Custom": "kept", "User-Agent": "airlock-test", "X-Method-Override": "PATCH" };
+  // A quoted value is one value, as the standard's "get, decode, and split" reads it.
+  const allowed = {
+    "X-Custom": "kept",
+    "User-Agent": "airlock-test",
+    "X-Method-Override": "PATCH",
+    "X-HTTP-Method-Override": '"TRACE, x", PUT',
+  };
   const got = await echo(server, { method: "POST", body: "abc", headers: { ...forbidden, ...allowed } });
   for (const name of Object.keys(forbidden)) {
     const value = got.headers[name.toLowerCase()];
@@ -376,6 +400,34 @@ Deno.test("forbidden request headers are dropped (Cookie included); the others p
   assert.equal(got.headers["x-custom"], "kept");
   assert.equal(got.headers["user-agent"], "airlock-test");
   assert.equal(got.headers["x-method-override"], "PATCH");
+  assert.equal(got.headers["x-http-method-override"], '"TRACE, x", PUT');
+  for (const name of ["set-cookie", "permissions-policy", "feature-policy", "x-http-method"]) {
+    assert.equal(got.headers[name], undefined, name);
+  }
+});
+
+Deno.test("isForbiddenRequestHeader follows the Fetch standard's list, prefixes and method overrides", () => {
+  for (const name of FORBIDDEN_HEADERS) assert.ok(isForbiddenRequestHeader(name, "x"), name);
+  for (const name of ["set-cookie", "permissions-policy", "keep-alive", "proxy-x", "sec-ch-ua"]) {
+    assert.ok(isForbiddenRequestHeader(name, "x"), name);
+  }
+  for (const method of ["CONNECT", "trace", " Track ", "GET,TRACE", "get ,\tTRACK"]) {
+    for (const name of ["x-http-method", "x-http-method-override", "x-method-override"]) {
+      assert.ok(isForbiddenRequestHeader(name, method), `${name}: ${method}`);
+    }
+  }
+  for (
+    const [name, value] of [
+      ["x-http-method-override", "PATCH"],
+      ["x-http-method-override", '"TRACE"'],
+      ["x-http-method-override", "TRACER"],
+      ["user-agent", "x"],
+      ["authorization", "Bearer x"],
+      ["x-trace", "TRACE"],
+    ]
+  ) {
+    assert.ok(!isForbiddenRequestHeader(name, value), `${name}: ${value}`);
+  }
 });
 
 Deno.test("header injection (CR/LF, NUL), invalid names and ambiguous duplicates are refused", async () => {
@@ -555,4 +607,155 @@ Deno.test("parseHttpPolicy: errors name the field", () => {
       return true;
     });
   }
+});
+
+/** A window's http scope from its capabilities, as the core hands it to the command. */
+const scope = (allow: string[], deny: string[] = []) => ({
+  allow: allow.map((url) => ({ url })),
+  deny: deny.map((url) => ({ url })),
+});
+const allows = (rules: UrlRules, url: string) => rules.refusal(new URL(url)) === null;
+
+Deno.test("URL scopes: Tauri's http plugin pattern semantics (its own scope.rs cases)", () => {
+  // pattern → [URLs it allows, URLs it does not]
+  const cases: [string, string[], string[]][] = [
+    // A plain origin is the whole site; a path is that path (any query); a wildcard crosses folders.
+    [
+      "http://localhost:8080",
+      ["http://localhost:8080", "http://localhost:8080/file", "http://localhost:8080/a/b.png?x=1"],
+      ["https://localhost:8080", "http://localhost:8081", "http://local:8080"],
+    ],
+    [
+      "http://localhost:8080/file.png",
+      ["http://localhost:8080/file.png?q=1"],
+      ["http://localhost:8080/file.png/other.jpg", "http://localhost:8080/"],
+    ],
+    ["http://localhost:8080/*.png", ["http://localhost:8080/assets/file.png?width=100"], [
+      "http://localhost:8080/file.jpeg",
+    ]],
+    ["http://*", ["http://something.else/path/to/file.mp4?start=500"], ["https://something.else"]],
+    ["https://tauri.app/path?x=*", ["https://tauri.app/path?x=5"], ["https://tauri.app/path?y=5"]],
+    // The shapes of Tauri's docs and of capability files: a subdomain wildcard, any port of loopback.
+    ["https://*.tauri.app", ["https://v2.tauri.app/start/"], ["https://tauri.app.evil.example/"]],
+    [
+      "http://127.0.0.1:*/**",
+      ["http://127.0.0.1:4000/", "http://127.0.0.1/a/b?c", "http://127.0.0.1:1"],
+      ["http://127.0.0.2:4000/", "https://127.0.0.1:4000/"],
+    ],
+  ];
+  for (const [pattern, yes, no] of cases) {
+    const rules = new UrlRules([], scope([pattern]));
+    for (const url of yes) assert.ok(allows(rules, url), `${pattern} allows ${url}`);
+    for (const url of no) assert.ok(!allows(rules, url), `${pattern} refuses ${url}`);
+  }
+  // An entry may be a bare string, as Tauri's EntryRaw::Value.
+  const bare = new UrlRules([], { allow: ["https://a.example" as never], deny: [] });
+  assert.ok(allows(bare, "https://a.example/x"));
+});
+
+Deno.test("URL scopes: deny wins over every allow; the airlock allow-list and the scope add up", () => {
+  const denied = new UrlRules([], scope(["http://localhost:8080/file.png"], ["http://localhost:8080/*"]));
+  assert.match(denied.refusal(new URL("http://localhost:8080/file.png"))!, /denied by the http scope/);
+  assert.ok(!allows(denied, "http://localhost:8080?framework=tauri"));
+  const both = new UrlRules(
+    ["https://config.example/*"],
+    scope(["https://cap.example"], ["https://config.example/private/*"]),
+  );
+  assert.ok(allows(both, "https://config.example/a"));
+  assert.ok(allows(both, "https://cap.example/b"));
+  assert.ok(
+    !allows(both, "https://config.example/private/key"),
+    "a capability's deny refuses a config allow too",
+  );
+  assert.match(
+    both.refusal(new URL("https://other.example/"))!,
+    /url not allowed on the configured scope: neither in airlock\.http\.allow nor in the http scope/,
+  );
+  // No capabilities: the config's list alone, and its own message.
+  assert.equal(
+    new UrlRules(["https://a.example/*"]).refusal(new URL("https://b.example/")),
+    "not in airlock.http.allow",
+  );
+  // An empty scope (capabilities that give http no URL) allows nothing beyond the config.
+  assert.ok(!allows(new UrlRules([], scope([])), "https://a.example/"));
+  // Bad entries are errors, not matches.
+  assert.throws(() => urlScopePattern({ url: "https://[/*" }), /is not a valid URL pattern/);
+  assert.throws(() => urlScopePattern({ path: "$HOME/**" }), /has no "url"/);
+});
+
+Deno.test("URL scopes reach httpFetch: every hop is checked against the scope, deny included", async () => {
+  await using server = serve();
+  const p = policy(server, { allow: [] });
+  const ok = await httpFetch({ url: `${server.base}/text` }, p, undefined, scope([`${server.base}/*`]));
+  assert.equal(ok.status, 200);
+  await refused(
+    httpFetch(
+      { url: `${server.base}/text` },
+      p,
+      undefined,
+      scope([`${server.base}/*`], [`${server.base}/text`]),
+    ),
+    /is not allowed \(denied by the http scope/,
+  );
+  await refused(
+    httpFetch(
+      { url: `${server.base}/redirect?to=/echo` },
+      p,
+      undefined,
+      scope([`${server.base}/redirect`], [`${server.base}/echo`]),
+    ),
+    /redirect to ".*\/echo" is not allowed \(denied/,
+  );
+  assert.deepEqual(server.hits, ["/text", "/redirect?to=/echo"]);
+});
+
+Deno.test("Tauri's clientConfig is checked field by field", () => {
+  const p: HttpPolicy = {
+    ...HTTP_DEFAULTS,
+    allow: ["https://a.example/*"],
+    origin: "app://localhost",
+    allowOriginOverride: false,
+  };
+  const rules = new UrlRules(p.allow);
+  const base = { method: "GET", url: "https://a.example/x", headers: [] };
+  const ok = checkTauriRequest(
+    { ...base, method: "POST", headers: [["X-A", "1"], ["x-a", "2"], ["Cookie", "c"]] },
+    p,
+    rules,
+  );
+  assert.equal(ok.headers.get("x-a"), "1, 2");
+  assert.equal(ok.headers.get("cookie"), null);
+  assert.equal(ok.headers.get("content-length"), "0", "a POST without a body says so, as Tauri does");
+  assert.deepEqual([
+    ...checkTauriRequest({ ...base, method: "PUT", data: [1, 2, 255] }, p, rules).body as Uint8Array,
+  ], [1, 2, 255]);
+  const cases: [unknown, RegExp][] = [
+    [null, /clientConfig must be an object/],
+    [{ ...base, url: 1 }, /clientConfig\.url must be a string/],
+    [{ ...base, url: "https://b.example/" }, /is not allowed \(not in airlock\.http\.allow\)/],
+    [{ ...base, method: "TRACE" }, /method "TRACE" is not allowed/],
+    [{ ...base, headers: { a: "1" } }, /headers must be a list of \[name, value\] pairs/],
+    [{ ...base, headers: [["a"]] }, /headers must be a list of \[name, value\] pairs/],
+    [{ ...base, headers: [["a", 1]] }, /header a: value must be a string/],
+    [{ ...base, headers: [["a", "x\r\ny: 1"]] }, /CR, LF/],
+    [{ ...base, method: "POST", data: [1, 256] }, /clientConfig\.data\[1\] is not a byte/],
+    [{ ...base, method: "POST", data: "abc" }, /clientConfig\.data must be a list of bytes or null/],
+    [{ ...base, data: [1] }, /a GET request cannot have a body/],
+    [{ ...base, maxRedirections: -1 }, /maxRedirections must be an integer from 0 to 10/],
+    [{ ...base, connectTimeout: 0 }, /connectTimeout must be a positive number/],
+    [{ ...base, proxy: { all: "http://proxy.example" } }, /proxy is not supported/],
+    [{ ...base, danger: { acceptInvalidCerts: true } }, /danger is not supported/],
+  ];
+  for (const [config, pattern] of cases) {
+    assert.throws(() => checkTauriRequest(config, p, rules), (error: Error) => {
+      assert.ok(error instanceof HttpError);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  }
+  const small = { ...p, maxRequestBytes: 2 };
+  assert.throws(
+    () => checkTauriRequest({ ...base, method: "POST", data: [1, 2, 3] }, small, rules),
+    /larger than 2 bytes/,
+  );
 });

@@ -2,11 +2,13 @@
 // module exports its own manifest; add its import and list entry here.
 import type { PluginManifest } from "../permissions.ts";
 import { CORE_MANIFESTS } from "./core_manifests.ts";
+import { HTTP_MANIFEST } from "./http.ts";
 import { OS_MANIFEST } from "./os.ts";
 import { PROCESS_MANIFEST } from "./process.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
+  HTTP_MANIFEST,
   OS_MANIFEST,
   PROCESS_MANIFEST,
 ];
