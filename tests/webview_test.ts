@@ -5,6 +5,7 @@ import "./webview/events.ts";
 import "./webview/attacks.ts";
 import "./webview/bridge_integrity.ts";
 import "./webview/windows.ts";
+import "./webview/capabilities.ts";
 import "./webview/tauri_window.ts";
 import "./webview/limits.ts";
 import "./webview/tauri_compat.ts";
