@@ -215,3 +215,60 @@ Deno.test("plugin-http: the official fetch streams bodies, carries headers and b
     await http.close();
   }
 });
+
+Deno.test("plugin-http under capabilities: http:default's URL scope (deny wins) for window main, nothing for second", async () => {
+  const app = await bundleWithTauriApi(FRONTEND, [PLUGIN_HTTP]);
+  const http = server();
+  const config = await makeApp({
+    hook: `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`,
+    frontend: {
+      "index.html": `<!doctype html><meta charset="utf-8"><script src="app.js"></script>`,
+      "app.js": app,
+    },
+  });
+  // No airlock.http section: what the capabilities grant is all there is.
+  const raw = JSON.parse(await Deno.readTextFile(config));
+  raw.app = {
+    windows: [{ label: "main" }, { label: "second", width: 320, height: 240 }],
+    security: {
+      capabilities: [
+        { identifier: "base", windows: ["*"], permissions: ["core:default"] },
+        {
+          identifier: "net",
+          windows: ["main"],
+          permissions: [{
+            identifier: "http:default",
+            allow: [{ url: "http://127.0.0.1:*/**" }],
+            deny: [{ url: `${http.base}/moved` }],
+          }],
+        },
+      ],
+    },
+  };
+  await Deno.writeTextFile(config, JSON.stringify(raw));
+  const handle = await launch({ config, audit: () => {} });
+  const fetchJs = (path: string) =>
+    settle(`window.pluginHttp.fetch(${JSON.stringify(http.base + path)}).then((r) => r.status)`);
+  try {
+    assert.deepEqual(await handle.evaluate(fetchJs("/nowhere")), { ok: true, value: 404 });
+    const denied = await handle.evaluate(fetchJs("/moved")) as { ok: boolean; error: string };
+    assert.equal(denied.ok, false);
+    assert.match(denied.error, /is not allowed \(denied by the http scope of the window's capabilities\)/);
+    // Airlock's own API reads the same scope.
+    const own = await handle.evaluate(
+      settle(`window.airlock.http.fetch(${JSON.stringify(`${http.base}/echo`)}).then((r) => r.status)`),
+    );
+    assert.deepEqual(own, { ok: true, value: 200 });
+    // Window second has no http permission at all: refused before the command runs.
+    const second = await handle.window("second")!.evaluate(fetchJs("/nowhere")) as {
+      ok: boolean;
+      error: string;
+    };
+    assert.equal(second.ok, false);
+    assert.match(second.error, /plugin:http\|fetch/);
+    assert.match(second.error, /http:allow-fetch|http:default/);
+  } finally {
+    for (const window of handle.windows()) await window.close();
+    await http.close();
+  }
+});
