@@ -3,9 +3,10 @@
 import type { AppConfig, WindowConfig } from "./config.ts";
 import type { WindowEvents } from "./events.ts";
 import type { Commands } from "./router.ts";
-import { t } from "./schema.ts";
 import { httpCommands } from "./plugins/http.ts";
 import { ScopedFs } from "./fs.ts";
+import { Resources } from "./resources.ts";
+import { fsCommands } from "./plugins/fs.ts";
 import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
 import { pathCommands } from "./plugins/path.ts";
@@ -16,7 +17,18 @@ import { processCommands } from "./plugins/process.ts";
 export const BUILTIN_PREFIX = "plugin:";
 /** The plugins Airlock implements itself: their "plugin:<name>|…" commands are Airlock's alone. An app
  * may define commands of any other plugin name (its own plugins, as Tauri apps do). */
-export const BUILTIN_PLUGINS = ["app", "event", "fs", "http", "path", "webview", "window", "os", "process"];
+export const BUILTIN_PLUGINS = [
+  "app",
+  "event",
+  "fs",
+  "http",
+  "path",
+  "webview",
+  "window",
+  "os",
+  "process",
+  "resources",
+];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
 export function pluginOf(cmd: string): string | null {
@@ -40,24 +52,10 @@ export interface WindowControls {
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
-  // The page's file calls: a path (relative to the scope named by baseDir, or absolute inside a scope).
-  const fs = new ScopedFs(config.fs);
-  const path = { path: t.string({ max: 4096 }), baseDir: t.optional(t.string()) };
-  const oneFile = t.object(path);
-  const recursive = t.object({ ...path, recursive: t.optional(t.boolean()) });
-  const text = t.object({ ...path, contents: t.string() });
-  const bytes = t.object({ ...path, contents: t.bytes() });
-  // A file larger than a message may be is refused before it is read into memory.
-  const fitsAnAnswer = async (path: string, base?: string) => {
-    const { size } = await fs.stat(path, base);
-    const limit = config.limits.maxMessageBytes;
-    if (size > limit) {
-      throw new Error(`${path} is too large to send to the page (${size} bytes, limit ${limit})`);
-    }
-  };
-  const fsCommand =
-    <T>(schema: { parse(value: unknown, where: string): T }, run: (args: T) => unknown) => (args: unknown) =>
-      run(schema.parse(args, "args"));
+  // The page's file calls (Airlock's fs API and @tauri-apps/plugin-fs), and the handles they open.
+  const resources = new Resources();
+  window.signal.addEventListener("abort", () => resources.closeAll(), { once: true });
+  const paths = { identifier: config.app.identifier, resourceDir: config.baseDir };
   const windowPlugin = windowCommands(
     window.label,
     window.windows,
@@ -81,21 +79,13 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
         { value: (args as { theme?: unknown })?.theme ?? null },
         context,
       ),
-    "plugin:fs|read_text_file": fsCommand(oneFile, async (a) => {
-      await fitsAnAnswer(a.path, a.baseDir);
-      return fs.readTextFile(a.path, a.baseDir);
+    ...fsCommands({
+      fs: new ScopedFs(config.fs),
+      maxReadBytes: config.limits.maxMessageBytes,
+      paths,
+      resources,
     }),
-    "plugin:fs|read_file": fsCommand(oneFile, async (a) => {
-      await fitsAnAnswer(a.path, a.baseDir);
-      return fs.readFile(a.path, a.baseDir);
-    }),
-    "plugin:fs|write_text_file": fsCommand(text, (a) => fs.writeTextFile(a.path, a.contents, a.baseDir)),
-    "plugin:fs|write_file": fsCommand(bytes, (a) => fs.writeFile(a.path, a.contents, a.baseDir)),
-    "plugin:fs|read_dir": fsCommand(oneFile, (a) => fs.readDir(a.path, a.baseDir)),
-    "plugin:fs|mkdir": fsCommand(recursive, (a) => fs.mkdir(a.path, { recursive: a.recursive }, a.baseDir)),
-    "plugin:fs|remove": fsCommand(recursive, (a) => fs.remove(a.path, { recursive: a.recursive }, a.baseDir)),
-    "plugin:fs|stat": fsCommand(oneFile, (a) => fs.stat(a.path, a.baseDir)),
-    "plugin:fs|exists": fsCommand(oneFile, (a) => fs.exists(a.path, a.baseDir)),
+    "plugin:resources|close": (args) => resources.close((args as { rid?: unknown })?.rid),
     // http.ts checks every field itself: the request comes from the page.
     ...httpCommands({
       policy: config.http,
@@ -109,7 +99,7 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
       labels: () => window.windows.labels(),
       open: (spec) => window.windows.open(spec),
     }),
-    ...pathCommands({ identifier: config.app.identifier, resourceDir: config.baseDir }),
+    ...pathCommands(paths),
     ...osCommands(),
     ...processCommands(config),
   };

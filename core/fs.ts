@@ -3,6 +3,7 @@
 // before it is checked against the scopes; writes are atomic (temp file, fsync, rename); errors name the path
 // as the page gave it, never the resolved one (that would tell the page where the user's files live).
 import { basename, dirname, isAbsolute, join, posix, resolve, sep, win32 } from "node:path";
+import type { FsCapabilityScope, PathPattern } from "./fs/scope.ts";
 
 export type FsErrorCode = "invalid" | "outside" | "read-only" | "not-found" | "exists" | "io";
 
@@ -28,12 +29,26 @@ export interface DirEntry {
   isSymlink: boolean;
 }
 
+/** Tauri's FileInfo (plugin-fs), times in milliseconds since the epoch or null where the platform has none. */
 export interface FileStat {
   size: number;
   isFile: boolean;
   isDirectory: boolean;
-  /** Milliseconds since the epoch, or null where the platform has none. */
+  isSymlink: boolean;
   mtime: number | null;
+  atime: number | null;
+  birthtime: number | null;
+  readonly: boolean;
+  fileAttributes: number | null;
+  dev: number | null;
+  ino: number | null;
+  mode: number | null;
+  nlink: number | null;
+  uid: number | null;
+  gid: number | null;
+  rdev: number | null;
+  blksize: number | null;
+  blocks: number | null;
 }
 
 export interface RecursiveOption {
@@ -73,7 +88,23 @@ export function appDataDir(identifier: string, platform: Platform = {}): string 
   return posix.join(required("HOME"), ".local", "share", identifier);
 }
 
-type Intent = "read" | "write" | "remove";
+/** read/write: the path resolved in full; remove and link: all but its last component (a symlink there is
+ * acted on itself); write, remove: the scope must be writable. */
+type Intent = "read" | "write" | "remove" | "link";
+
+/** Tauri's open options (plugin-fs OpenOptions), for file handles and in-place writes. */
+export interface OpenOptions {
+  read?: boolean;
+  write?: boolean;
+  append?: boolean;
+  truncate?: boolean;
+  create?: boolean;
+  createNew?: boolean;
+  mode?: number;
+}
+
+/** Tauri's WriteFileOptions: append, create (default true), createNew, mode. */
+export type WriteOptions = Pick<OpenOptions, "append" | "create" | "createNew" | "mode">;
 
 /** A checked path: the scope that decides what may be done there, and the symlink-free path to use. */
 interface Target {
@@ -104,12 +135,14 @@ interface Target {
  */
 export class ScopedFs {
   readonly #scopes: FsScope[];
-  /** Each scope's root with its symlinks resolved, fixed at first use so a root swapped later is refused. */
-  readonly #realRoots = new Map<FsScope, Promise<string>>();
+  /** The capability scope of the call (allow/deny globs), or null in legacy mode (config scopes only). */
+  readonly #policy: FsCapabilityScope | null;
+  /** Each root with its symlinks resolved, fixed at first use so a root swapped later is refused. */
+  readonly #realRoots: Map<string, Promise<string>>;
   /** Folders already swept of dead writers' temp files by this process; writes wait for the sweep. */
-  readonly #sweeps = new Map<string, Promise<void>>();
+  readonly #sweeps: Map<string, Promise<void>>;
 
-  constructor(scopes: FsScope[]) {
+  constructor(scopes: FsScope[], policy: FsCapabilityScope | null = null, shared?: ScopedFs) {
     const names = new Set<string>();
     this.#scopes = scopes.map(({ name, root, write }) => {
       if (typeof name !== "string" || name === "") throw new FsError("a file scope needs a name", "invalid");
@@ -120,16 +153,26 @@ export class ScopedFs {
       }
       return Object.freeze({ name, root: resolve(root), write: write === true });
     });
+    this.#policy = policy;
+    this.#realRoots = shared ? shared.#realRoots : new Map();
+    this.#sweeps = shared ? shared.#sweeps : new Map();
   }
 
-  readTextFile(path: string, base?: string): Promise<string> {
+  /** The same scopes, with a call's capability scope added: a path is then allowed when a config scope
+   * holds it or an allow glob matches it, and refused whenever a deny glob matches it (deny wins). */
+  withPolicy(policy: FsCapabilityScope | null): ScopedFs {
+    return new ScopedFs(this.#scopes, policy, this);
+  }
+
+  readTextFile(path: string, base?: string, limit?: number): Promise<string> {
     return this.#run("readTextFile", path, base, async (where) => {
-      return new TextDecoder().decode(await this.#read(where, path, base));
+      return new TextDecoder().decode(await this.#read(where, path, base, limit));
     });
   }
 
-  readFile(path: string, base?: string): Promise<Uint8Array> {
-    return this.#run("readFile", path, base, (where) => this.#read(where, path, base));
+  /** The file's bytes; with a limit, a file longer than that is refused, also one that grows meanwhile. */
+  readFile(path: string, base?: string, limit?: number): Promise<Uint8Array> {
+    return this.#run("readFile", path, base, (where) => this.#read(where, path, base, limit));
   }
 
   writeTextFile(path: string, text: string, base?: string): Promise<void> {
@@ -139,10 +182,12 @@ export class ScopedFs {
     });
   }
 
-  writeFile(path: string, bytes: Uint8Array, base?: string): Promise<void> {
+  writeFile(path: string, bytes: Uint8Array, base?: string, options: WriteOptions = {}): Promise<void> {
     return this.#run("writeFile", path, base, async (where) => {
       if (!(bytes instanceof Uint8Array)) throw new FsError(`${where}: contents must be bytes`, "invalid");
-      await this.#write(where, path, base, bytes);
+      if (options.append || options.create === false || options.createNew) {
+        await this.#writeInPlace(where, path, base, bytes, options);
+      } else await this.#write(where, path, base, bytes);
     });
   }
 
@@ -181,7 +226,16 @@ export class ScopedFs {
       const { real } = await this.#target(where, path, base, "read");
       const info = await Deno.stat(real);
       await stillAt(where, real);
-      return { size: info.size, isFile: info.isFile, isDirectory: info.isDirectory, mtime: ms(info.mtime) };
+      return fileStat(info);
+    });
+  }
+
+  /** The path itself: a symlink's own metadata (the link must be in scope, where it points need not be). */
+  lstat(path: string, base?: string): Promise<FileStat> {
+    return this.#run("lstat", path, base, async (where) => {
+      const { real } = await this.#target(where, path, base, "link");
+      await stillAt(where, dirname(real));
+      return fileStat(await Deno.lstat(real));
     });
   }
 
@@ -197,6 +251,83 @@ export class ScopedFs {
       await stillAt(where, real);
       return true;
     });
+  }
+
+  /** Moves a file or folder; both ends must be writable. Symlinks at either end are not followed. */
+  rename(from: string, to: string, fromBase?: string, toBase?: string): Promise<void> {
+    return this.#run("rename", from, fromBase, async (where) => {
+      const source = await this.#target(where, from, fromBase, "remove");
+      const target = await this.#run("rename", to, toBase, (w) => this.#target(w, to, toBase, "remove"));
+      await this.#createRoot(target.scope);
+      await stillAt(where, dirname(source.real));
+      await stillAt(where, dirname(target.real));
+      await Deno.rename(source.real, target.real);
+    });
+  }
+
+  /** Copies a file's contents to another file, written atomically like writeFile. */
+  copyFile(from: string, to: string, fromBase?: string, toBase?: string, limit?: number): Promise<void> {
+    return this.#run("copyFile", from, fromBase, async (where) => {
+      const bytes = await this.#read(where, from, fromBase, limit);
+      await this.#run("copyFile", to, toBase, (w) => this.#write(w, to, toBase, bytes));
+    });
+  }
+
+  truncate(path: string, length = 0, base?: string): Promise<void> {
+    return this.#run("truncate", path, base, async (where) => {
+      if (!Number.isSafeInteger(length) || length < 0) {
+        throw new FsError(`${where}: the length must be a whole number of bytes`, "invalid");
+      }
+      await this.#withOpenFile(where, path, base, { write: true }, (file) => file.truncate(length));
+    });
+  }
+
+  /** Opens a file for a handle (Tauri's open/create): the caller owns the returned file and closes it. */
+  open(path: string, options: OpenOptions, base?: string): Promise<Deno.FsFile> {
+    return this.#run("open", path, base, async (where) => {
+      const writes = !!(options.write || options.append || options.truncate || options.create ||
+        options.createNew);
+      for (let attempt = 1;; attempt++) {
+        const { scope, real } = await this.#target(where, path, base, writes ? "write" : "read");
+        if (writes) await this.#createRoot(scope);
+        await stillAt(where, dirname(real));
+        const file = await Deno.open(real, {
+          read: options.read ?? !writes,
+          write: options.write,
+          append: options.append,
+          truncate: options.truncate,
+          create: options.create,
+          createNew: options.createNew,
+          mode: options.mode,
+        });
+        const info = await file.stat();
+        if (!info.isFile) {
+          file.close();
+          throw new FsError(`${where}: is not a regular file`, "invalid");
+        }
+        if (isAt(info, real)) return file;
+        file.close();
+        if (attempt === OPEN_ATTEMPTS) throw changed(where);
+      }
+    });
+  }
+
+  async #withOpenFile<T>(
+    where: string,
+    path: string,
+    base: string | undefined,
+    options: OpenOptions,
+    body: (file: Deno.FsFile) => Promise<T>,
+  ): Promise<T> {
+    const { scope, real } = await this.#target(where, path, base, options.write ? "write" : "read");
+    if (options.write) await this.#createRoot(scope);
+    using file = await Deno.open(real, {
+      read: !options.write,
+      write: options.write,
+      append: options.append,
+    });
+    if (!isAt(await file.stat(), real)) throw changed(where);
+    return await body(file);
   }
 
   /** Validates the arguments every call shares, runs the operation, and turns OS errors into FsErrors. */
@@ -242,14 +373,14 @@ export class ScopedFs {
       lexical = resolve(path);
       candidates = this.#scopes;
     }
-    const roots = await Promise.all(this.#scopes.map((scope) => this.#realRoot(scope)));
+    const roots = await Promise.all(this.#scopes.map((scope) => this.#realRoot(scope.root)));
     if (
       intent === "remove" && roots.some((root, i) => lexical === root || lexical === this.#scopes[i].root)
     ) {
       throw new FsError(`${where}: the root of a scope cannot be removed`, "invalid");
     }
-    // remove acts on a symlink itself (unlink does not follow it), so only the folders above it are resolved.
-    const real = intent === "remove"
+    // remove (unlink) and lstat act on a symlink itself, so only the folders above it are resolved.
+    const real = intent === "remove" || intent === "link"
       ? join(await resolveReal(dirname(lexical)), basename(lexical))
       : await resolveReal(lexical);
     if (intent === "remove" && roots.includes(real)) {
@@ -259,13 +390,24 @@ export class ScopedFs {
     if (intent === "remove" && roots.some((root) => root !== real && within(real, root))) {
       throw new FsError(`${where}: it holds the folder of another file scope`, "invalid");
     }
+    const policy = this.#policy;
+    if (policy && await this.#matches(policy.deny, real)) {
+      throw new FsError(`${where}: path is denied by the app's fs scope`, "outside");
+    }
     if (!candidates.some((scope) => within(roots[this.#scopes.indexOf(scope)], real))) {
+      // Not in a config scope: a capability's allow glob may still grant it (absolute paths only).
+      const granted = base === undefined && policy ? await this.#matches(policy.allow, real) : null;
+      if (granted) {
+        return { scope: { name: granted, root: await this.#realRoot(granted), write: true }, real };
+      }
       const lexicallyInside = candidates.some((scope) =>
         within(scope.root, lexical) || within(roots[this.#scopes.indexOf(scope)], lexical)
       );
       throw new FsError(
         lexicallyInside
           ? `${where}: path leads through a symbolic link to outside its scope`
+          : policy
+          ? `${where}: path is not allowed by the app's fs scope`
           : `${where}: path is outside every file scope`,
         "outside",
       );
@@ -275,47 +417,94 @@ export class ScopedFs {
       if (within(root, real) && (innermost < 0 || root.length > roots[innermost].length)) innermost = i;
     });
     const scope = this.#scopes[innermost];
-    if (intent !== "read" && !scope.write) {
+    if (intent !== "read" && intent !== "link" && !scope.write) {
       throw new FsError(`${where}: scope ${quote(scope.name)} is read-only`, "read-only");
     }
     return { scope, real };
   }
 
-  #realRoot(scope: FsScope): Promise<string> {
-    let root = this.#realRoots.get(scope);
+  /** The root of the first glob matching the real path `real`, or null. A glob is tried on the path as
+   * it stands and with its root's real path in place of the root as written (as Tauri canonicalises a
+   * pattern's folder), so "$HOME/**" holds files of a home reached through a symlink. */
+  async #matches(patterns: PathPattern[], real: string): Promise<string | null> {
+    for (const pattern of patterns) {
+      if (pattern.test(real)) return pattern.root;
+      const root = await this.#realRoot(pattern.root).catch(() => null);
+      if (root && root !== pattern.root && within(root, real)) {
+        if (pattern.test(pattern.root + real.slice(root.length))) return pattern.root;
+      }
+    }
+    return null;
+  }
+
+  #realRoot(path: string): Promise<string> {
+    let root = this.#realRoots.get(path);
     if (!root) {
-      root = resolveReal(scope.root);
-      this.#realRoots.set(scope, root);
-      root.catch(() => this.#realRoots.delete(scope)); // a transient failure is retried next time
+      root = resolveReal(path);
+      this.#realRoots.set(path, root);
+      root.catch(() => this.#realRoots.delete(path)); // a transient failure is retried next time
     }
     return root;
   }
 
   /** Scope roots are made on first write; only the root, the folders below it are the caller's to make. */
   async #createRoot(scope: FsScope): Promise<void> {
-    await Deno.mkdir(await this.#realRoot(scope), { recursive: true });
+    await Deno.mkdir(await this.#realRoot(scope.root), { recursive: true });
   }
 
-  async #read(where: string, path: string, base: string | undefined): Promise<Uint8Array> {
+  async #read(where: string, path: string, base: string | undefined, limit?: number): Promise<Uint8Array> {
+    const max = limit ?? Number.MAX_SAFE_INTEGER;
     for (let attempt = 1;; attempt++) {
       const { real } = await this.#target(where, path, base, "read");
       // Only regular files are opened: opening a FIFO would block, a device could be endless.
       const info = await Deno.stat(real);
       if (info.isDirectory) throw new FsError(`${where}: is a directory`, "invalid");
       if (!info.isFile) throw new FsError(`${where}: is not a regular file`, "invalid");
+      if (info.size > max) throw tooLarge(where, info.size, max);
       const file = await Deno.open(real, { read: true });
       try {
         const opened = await file.stat();
         // Checked before reading (no point reading the wrong file) and after: a swap and swap back timed to
         // fool one check must then be repeated, just as luckily, for the second.
         if (isAt(opened, real)) {
-          const bytes = await readAll(file, opened.size);
+          const bytes = await readAll(file, max, opened.size);
+          if (bytes === null) throw tooLarge(where, null, max);
           if (isAt(opened, real)) return bytes;
         }
       } finally {
         file.close();
       }
       if (attempt === OPEN_ATTEMPTS) throw changed(where);
+    }
+  }
+
+  /** Appending to, or writing over, an existing file in place (no temp file): Tauri's append/create:false. */
+  async #writeInPlace(
+    where: string,
+    path: string,
+    base: string | undefined,
+    bytes: Uint8Array,
+    options: WriteOptions,
+  ): Promise<void> {
+    const file = await this.open(path, {
+      write: true,
+      append: options.append,
+      truncate: !options.append,
+      create: options.create ?? true,
+      createNew: options.createNew,
+      mode: options.mode,
+    }, base).catch((error) => {
+      throw error instanceof FsError
+        ? new FsError(error.message.replace(/^open/, "writeFile"), error.code)
+        : error;
+    });
+    try {
+      for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
+      await file.sync();
+    } catch (error) {
+      throw osError(where, error);
+    } finally {
+      file.close();
     }
   }
 
@@ -462,18 +651,30 @@ async function stillAt(where: string, real: string): Promise<void> {
   if (await resolveReal(real) !== real) throw changed(where);
 }
 
+const tooLarge = (where: string, size: number | null, limit: number) =>
+  new FsError(
+    `${where}: the file is too large to send to the page (${size === null ? "more than " : ""}${
+      size ?? limit
+    } bytes, limit ${limit})`,
+    "invalid",
+  );
+
 const changed = (where: string) =>
   new FsError(`${where}: path changed while in use (a symbolic link swapped in?)`, "outside");
 
-async function readAll(file: Deno.FsFile, size: number): Promise<Uint8Array> {
+/** Reads to the end, or null once more than `limit` bytes came (the file grew past it meanwhile). The
+ * buffer is fixed (up to 1 MiB, never more than limit + 1 in all), whatever the file's size said. */
+async function readAll(file: Deno.FsFile, limit: number, size: number): Promise<Uint8Array | null> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const chunk = new Uint8Array(Math.min(Math.max(size - total, 0) + 1, 1 << 20));
+    const room = limit + 1 - total;
+    const chunk = new Uint8Array(Math.min(room, Math.max(size - total + 1, 64 * 1024), 1 << 20));
     const n = await file.read(chunk);
     if (n === null) break;
     chunks.push(chunk.subarray(0, n));
     total += n;
+    if (total > limit) return null;
   }
   if (chunks.length === 1) return chunks[0];
   const bytes = new Uint8Array(total);
@@ -553,6 +754,30 @@ function kind(value: unknown): string {
 
 function ms(date: Date | null): number | null {
   return date ? date.getTime() : null;
+}
+
+/** Tauri's FileInfo of a Deno stat. */
+export function fileStat(info: Deno.FileInfo): FileStat {
+  return {
+    size: info.size,
+    isFile: info.isFile,
+    isDirectory: info.isDirectory,
+    isSymlink: info.isSymlink,
+    mtime: ms(info.mtime),
+    atime: ms(info.atime),
+    birthtime: ms(info.birthtime),
+    readonly: info.mode !== null ? (info.mode & 0o222) === 0 : false,
+    fileAttributes: null,
+    dev: info.dev,
+    ino: info.ino,
+    mode: info.mode,
+    nlink: info.nlink,
+    uid: info.uid,
+    gid: info.gid,
+    rdev: info.rdev,
+    blksize: info.blksize,
+    blocks: info.blocks,
+  };
 }
 
 function randomHex(): string {

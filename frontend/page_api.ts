@@ -2,7 +2,15 @@
 // __TAURI_INTERNALS__ (what @tauri-apps/api v2 calls, so frontends built on it run unchanged). Every
 // function here is a thin call of the bridge; same strict rules as page.ts, and caller-given objects are
 // read with `own` only (a getter planted on Object.prototype must not choose a call's baseDir).
-import { encodeUriComponent, objectFreeze, own, SafeString, SafeTypeError } from "../protocol/primordials.ts";
+import {
+  encodeUriComponent,
+  isView,
+  objectFreeze,
+  own,
+  SafeString,
+  SafeTypeError,
+  utf8DecodeLossy,
+} from "../protocol/primordials.ts";
 import type { PageConfig } from "../protocol/messages.ts";
 import { defineGlobal, type PageBridge, promiseOf } from "./page.ts";
 
@@ -74,7 +82,13 @@ export function installPageApi(target: object, bridge: PageBridge, config: PageC
   const fsWrite = (cmd: string) => (path: unknown, contents: unknown, options: unknown = {}) =>
     invoke(`plugin:fs|${cmd}`, { path, contents, baseDir: own(options, "baseDir") });
   const fs = objectFreeze({
-    readTextFile: fsCall("read_text_file"),
+    // The core answers bytes (as Tauri's read_text_file does); the text is decoded here.
+    readTextFile: (path: unknown, options: unknown = {}) =>
+      ask(
+        "plugin:fs|read_text_file",
+        { path, baseDir: own(options, "baseDir") },
+        (value) => isView(value) ? utf8DecodeLossy(value as Uint8Array) : value,
+      ),
     readFile: fsCall("read_file"),
     writeTextFile: fsWrite("write_text_file"),
     writeFile: fsWrite("write_file"),

@@ -211,6 +211,9 @@ export const utf8Encode = (text: string): Uint8Array<ArrayBuffer> =>
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 const decode = uncurry(TextDecoder.prototype.decode);
 export const utf8Decode = (bytes: Uint8Array): string => decode(fatalDecoder, bytes);
+const lossyDecoder = new TextDecoder();
+/** UTF-8 with U+FFFD for bytes that are not (TextDecoder's default), never throwing. */
+export const utf8DecodeLossy = (bytes: Uint8Array): string => decode(lossyDecoder, bytes);
 
 // Crypto: taken before any script of the page (or of the isolation app) could wrap it and catch a key.
 const subtle = globalThis.crypto.subtle;

@@ -15,6 +15,7 @@ import "./webview/dev.ts";
 import "./webview/http.ts";
 import "./webview/plugin_http.ts";
 import "./webview/fs.ts";
+import "./webview/plugin_fs.ts";
 import "./webview/demo.ts";
 import "./webview/host.ts";
 import "./webview/plugin_os.ts";

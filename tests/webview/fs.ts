@@ -140,7 +140,10 @@ Deno.test("fs: a file larger than a message may be is refused before it is read"
       error: string;
     };
     assert.equal(result.ok, false);
-    assert.match(result.error, /big\.bin is too large to send to the page \(204800 bytes, limit 65536\)/);
+    assert.match(
+      result.error,
+      /"big\.bin" in scope "data": the file is too large to send to the page \(204800 bytes, limit 65536\)/,
+    );
   } finally {
     await app.close();
   }
