@@ -1,5 +1,6 @@
 // Serving the app's frontend files through the app:// scheme, confined to the frontend folder.
-import { extname, join, resolve, sep } from "node:path";
+import { join, resolve, sep } from "node:path";
+import { contentTypeOf } from "./mime.ts";
 import { base64ToBytes } from "../protocol/seal.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
 import type { AppPermissions, Capability } from "./capabilities.ts";
@@ -15,24 +16,6 @@ export interface EmbeddedApp {
   capabilities?: Capability[] | null;
   appPermissions?: AppPermissions;
 }
-
-const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".ico": "image/x-icon",
-  ".woff2": "font/woff2",
-  ".wasm": "application/wasm",
-  ".txt": "text/plain; charset=utf-8",
-};
 
 export interface Asset {
   status: number;
@@ -61,7 +44,7 @@ export function embeddedAssets(files: Record<string, string>): (urlPath: string)
     if (!Object.hasOwn(files, path)) return notFound();
     return {
       status: 200,
-      contentType: MIME[extname(path).toLowerCase()] ?? "application/octet-stream",
+      contentType: contentTypeOf(path),
       body: base64ToBytes(files[path]),
     };
   };
@@ -85,7 +68,7 @@ export async function readAsset(root: string, urlPath: string): Promise<Asset> {
     const body = await Deno.readFile(file);
     return {
       status: 200,
-      contentType: MIME[extname(file).toLowerCase()] ?? "application/octet-stream",
+      contentType: contentTypeOf(file),
       body,
     };
   } catch {

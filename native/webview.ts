@@ -505,6 +505,16 @@ export class Webview {
     webkit.webkit_uri_scheme_response_set_content_type(answer, cString(response.contentType));
     webkit.webkit_uri_scheme_response_set_status(answer, response.status, null);
     const headers = soup.soup_message_headers_new(SOUP_MESSAGE_HEADERS_RESPONSE);
+    // The headers set here replace the response's whole header list, the one fetch() reads: without its
+    // own Content-Type and Content-Length a page saw none (null, and blobs of type "").
+    const given = Object.keys(response.headers ?? {}).map((name) => name.toLowerCase());
+    if (!given.includes("content-type")) {
+      soup.soup_message_headers_append(headers, cString("Content-Type"), cString(response.contentType));
+    }
+    if (!given.includes("content-length")) {
+      const length = String(response.body.byteLength);
+      soup.soup_message_headers_append(headers, cString("Content-Length"), cString(length));
+    }
     for (const [name, value] of Object.entries(response.headers ?? {})) {
       soup.soup_message_headers_append(headers, cString(name), cString(value));
     }

@@ -14,6 +14,7 @@ import "./webview/apis.ts";
 import "./webview/dev.ts";
 import "./webview/http.ts";
 import "./webview/plugin_http.ts";
+import "./webview/assets.ts";
 import "./webview/fs.ts";
 import "./webview/plugin_fs.ts";
 import "./webview/demo.ts";
