@@ -11,6 +11,8 @@ import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
 import { pathCommands } from "./plugins/path.ts";
 import { osCommands } from "./plugins/os.ts";
+import { closeAppResource } from "./plugins/app_state.ts";
+import { storeCommands } from "./plugins/store.ts";
 import { processCommands } from "./plugins/process.ts";
 
 /** Command names that only the core may define. */
@@ -28,6 +30,7 @@ export const BUILTIN_PLUGINS = [
   "os",
   "process",
   "resources",
+  "store",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -85,7 +88,11 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
       paths,
       resources,
     }),
-    "plugin:resources|close": (args) => resources.close((args as { rid?: unknown })?.rid),
+    // The window's resources, and the app's (a store is the whole app's, as Tauri keeps it).
+    "plugin:resources|close": async (args) => {
+      const rid = (args as { rid?: unknown })?.rid;
+      if (!await closeAppResource(config, rid)) await resources.close(rid);
+    },
     // http.ts checks every field itself: the request comes from the page.
     ...httpCommands({
       policy: config.http,
@@ -101,6 +108,7 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     }),
     ...pathCommands(paths),
     ...osCommands(),
+    ...storeCommands(config, events),
     ...processCommands(config),
   };
 }

@@ -21,3 +21,4 @@ import "./webview/demo.ts";
 import "./webview/host.ts";
 import "./webview/plugin_os.ts";
 import "./webview/plugin_process.ts";
+import "./webview/plugin_store.ts";

@@ -5,7 +5,8 @@
 interface AppState {
   plugins: Map<string, unknown>;
   exitHooks: Set<() => unknown>;
-  nextRid: number;
+  /** The app's own resources (Tauri's app resources table): rid → what closes it. */
+  resources: Map<number, () => unknown>;
 }
 
 const states = new WeakMap<object, AppState>();
@@ -13,7 +14,7 @@ const states = new WeakMap<object, AppState>();
 function stateOf(app: object): AppState {
   let state = states.get(app);
   if (!state) {
-    state = { plugins: new Map(), exitHooks: new Set(), nextRid: 1 };
+    state = { plugins: new Map(), exitHooks: new Set(), resources: new Map() };
     states.set(app, state);
   }
   return state;
@@ -26,8 +27,25 @@ export function pluginState<T>(app: object, plugin: string, create: () => T): T 
   return plugins.get(plugin) as T;
 }
 
-/** A new resource id for this app (Tauri's ResourceId: a small positive integer, never reused). */
-export const newResourceId = (app: object): number => stateOf(app).nextRid++;
+/** Adds an app-wide resource (one every window may name, as Tauri's app resources table holds a store) and
+ * returns its id: random, as the windows' own resource ids are, so a page cannot guess one it was not given. */
+export function addAppResource(app: object, close: () => unknown): number {
+  const { resources } = stateOf(app);
+  let rid: number;
+  do rid = crypto.getRandomValues(new Uint32Array(1))[0] + 1; while (resources.has(rid));
+  resources.set(rid, close);
+  return rid;
+}
+
+/** Closes an app-wide resource; false when there is none of that id. */
+export async function closeAppResource(app: object, rid: unknown): Promise<boolean> {
+  const { resources } = stateOf(app);
+  const close = typeof rid === "number" ? resources.get(rid) : undefined;
+  if (!close) return false;
+  resources.delete(rid as number);
+  await close();
+  return true;
+}
 
 /** Runs `hook` before the app's process exits through the process plugin (Tauri's RunEvent::Exit). */
 export function onExit(app: object, hook: () => unknown): () => void {

@@ -4,11 +4,13 @@ import type { PluginManifest } from "../permissions.ts";
 import { CORE_MANIFESTS } from "./core_manifests.ts";
 import { HTTP_MANIFEST } from "./http.ts";
 import { OS_MANIFEST } from "./os.ts";
+import { STORE_MANIFEST } from "./store.ts";
 import { PROCESS_MANIFEST } from "./process.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
   HTTP_MANIFEST,
   OS_MANIFEST,
+  STORE_MANIFEST,
   PROCESS_MANIFEST,
 ];
