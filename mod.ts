@@ -1,5 +1,5 @@
 // Airlock's public module: what an app, a test or an outside harness needs.
-export { type AppHandle, launch, type LaunchOptions } from "./host/app.ts";
+export { type AppHandle, type AppSetup, launch, type LaunchOptions } from "./host/app.ts";
 export type { WindowHandle } from "./host/window.ts";
 export { type AuditEntry, MAX_CALLS_IN_FLIGHT } from "./core/window.ts";
 export { APP_ORIGIN } from "./protocol/messages.ts";

@@ -94,6 +94,11 @@ export class Bundler {
     return this.#esbuild;
   }
 
+  /** The shared esbuild itself, for a build of another kind (see withEsbuild). */
+  esbuild(): Promise<EsbuildModule> {
+    return this.#load();
+  }
+
   /** Stops esbuild's process if no other build is using it (the next build starts a new one). */
   async close(): Promise<void> {
     if (!this.#esbuild) return;
@@ -179,6 +184,16 @@ export class Bundler {
       ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})`
       : "";
     return new BundleFailure(describe(errors[0], where) + more, true);
+  }
+}
+
+/** Runs `use` with the shared esbuild process, which stops afterwards unless another build is using it. */
+export async function withEsbuild<T>(use: (esbuild: EsbuildModule) => Promise<T>): Promise<T> {
+  const bundler = new Bundler(Deno.cwd(), (path) => path);
+  try {
+    return await use(await bundler.esbuild());
+  } finally {
+    await bundler.close();
   }
 }
 

@@ -104,7 +104,8 @@ export async function embedApp(configFile: string, outDir?: string): Promise<Emb
       `import { app } from "./assets.gen.ts";\n` + commands + `\n` +
       (config.commandsModule
         ? `const loaded = commandsModule as Record<string, unknown>;\n` +
-          `await runEmbedded(app, (loaded.commands ?? loaded.default) as Parameters<typeof runEmbedded>[1]);\n`
+          `type Parts = Parameters<typeof runEmbedded>;\n` +
+          `await runEmbedded(app, (loaded.commands ?? loaded.default) as Parts[1], loaded.setup as Parts[2]);\n`
         : `await runEmbedded(app);\n`),
   );
 

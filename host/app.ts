@@ -34,7 +34,14 @@ export interface LaunchOptions {
   tap?: (wire: string) => void;
   /** Dev mode: the config's devCsp (if any) instead of its csp. */
   dev?: boolean;
+  /** Tauri's `setup`: runs once the config's windows are open (a commands module's `setup` export). */
+  setup?: AppSetup;
 }
+
+/** Runs with the app once its windows are open (listen to page events, start timers, open windows). It
+ * may return a function, run when the app's first window closes (or before a dev restart); if it throws,
+ * the windows close and launch() rejects with its error. */
+export type AppSetup = (app: AppHandle) => void | (() => unknown) | Promise<void | (() => unknown)>;
 
 /** The first window of a launched app, with the app's members beside its own. */
 export interface AppHandle extends WindowHandle {
@@ -217,7 +224,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   const [first, ...rest] = app.config.windows;
   const main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
   for (const spec of rest) await app.openWindow(spec);
-  return {
+  const handle: AppHandle = {
     get label() {
       return main.label;
     },
@@ -244,6 +251,8 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       app.openWindow({ title: app.config.app.title, url: "index.html", width: 800, height: 600, ...spec }),
     emitTo: (label, event, payload) => app.emitTo(label, event, payload),
   };
+  if (options.setup) await runSetup(options.setup, handle);
+  return handle;
 }
 
 /** The app's capabilities resolved against the built-in plugins: an unknown permission fails here,
@@ -257,6 +266,21 @@ function appPolicy(config: AppConfig): Policy {
   } catch (error) {
     if (error instanceof CapabilityError) throw new ConfigError(error.message);
     throw error;
+  }
+}
+
+async function runSetup(setup: AppSetup, app: AppHandle): Promise<void> {
+  let cleanup: unknown;
+  try {
+    cleanup = await setup(app);
+  } catch (error) {
+    await Promise.all(app.windows().map((window) => window.close()));
+    throw error;
+  }
+  if (typeof cleanup === "function") {
+    void app.closed.then(() => cleanup()).catch((error) =>
+      console.error(`airlock: the setup's cleanup failed: ${(error as Error)?.message ?? error}`)
+    );
   }
 }
 

@@ -51,17 +51,24 @@ export function watchApp(app: AppHandle, options: DevOptions = {}): DevWatcher {
     watchers.push(watcher);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let changed = new Set<string>();
+    // What each file held when it last caused a reload: an editor's second write of the same bytes (or a
+    // touch) is no change.
+    const seen = new Map<string, string>();
     // One change handled at a time, in order: a reload must not overlap the next one.
     let running: Promise<void> = Promise.resolve();
     (async () => {
       for await (const event of watcher) {
         if (event.kind === "access" || event.kind === "other") continue;
-        event.paths.forEach((path) => changed.add(path));
+        event.paths.filter((path) => !isEditorScratch(path)).forEach((path) => changed.add(path));
+        if (!changed.size) continue;
         clearTimeout(timer);
         timer = setTimeout(() => {
           const paths = [...changed];
           changed = new Set();
-          running = running.then(() => closed ? undefined : onChange(paths)).catch((error) => {
+          running = running.then(async () => {
+            if (closed || !await changedContent(paths, seen)) return;
+            await onChange(paths);
+          }).catch((error) => {
             log(`airlock: reload failed: ${(error as Error)?.message ?? error}`);
           });
         }, debounceMs);
@@ -85,4 +92,48 @@ export function watchApp(app: AppHandle, options: DevOptions = {}): DevWatcher {
 function describe(paths: string[]): string {
   const names = paths.map((path) => path.split(/[\\/]/).pop());
   return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+}
+
+/** Files editors write beside the one being saved (swap, backup, lock and temp files): never a change. */
+const SCRATCH = new RegExp(
+  "^(?:" + [
+    "\\..+\\.sw[a-px]", // vim's swap files (and its .swx probe)
+    "4913", // vim's probe of whether it may write in the folder
+    ".+~", // backups (vim, emacs, gedit)
+    "\\.#.+", // emacs's locks
+    "#.+#", // emacs's auto-saves
+    ".+\\.kate-swp",
+    ".+___jb_(?:tmp|old)___", // JetBrains' safe write
+    "\\.goutputstream-.+", // GIO's (gedit's) atomic replace
+    ".+\\.(?:tmp|temp|bak|crswap|airlock-tmp)",
+    "\\.DS_Store",
+  ].join("|") + ")$",
+  "i",
+);
+
+/** Whether `path` names an editor's scratch file rather than a file of the app. */
+export function isEditorScratch(path: string): boolean {
+  return SCRATCH.test(path.split(/[\\/]/).pop() ?? "");
+}
+
+/** Whether any of `paths` holds something other than when last seen (and remembers what they hold). */
+export async function changedContent(paths: string[], seen: Map<string, string>): Promise<boolean> {
+  let changed = false;
+  for (const path of paths) {
+    const digest = await fingerprint(path);
+    if (seen.get(path) !== digest) changed = true;
+    seen.set(path, digest);
+  }
+  return changed;
+}
+
+async function fingerprint(path: string): Promise<string> {
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) return info.isDirectory ? "folder" : "other";
+    const hash = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+    return Array.from(new Uint8Array(hash), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  } catch {
+    return "gone";
+  }
 }

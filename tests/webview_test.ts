@@ -22,3 +22,4 @@ import "./webview/host.ts";
 import "./webview/plugin_os.ts";
 import "./webview/plugin_process.ts";
 import "./webview/plugin_store.ts";
+import "./webview/dev_restart.ts";
