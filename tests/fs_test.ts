@@ -3,6 +3,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { appDataDir, FsError, type FsErrorCode, ScopedFs, TEMP_SUFFIX } from "../core/fs.ts";
+import { entryPath, FsCapabilityScope } from "../core/fs/scope.ts";
+import { FS_MANIFEST } from "../core/fs/permissions.ts";
+import { parseCapabilityFile } from "../core/capabilities.ts";
+import { Policy } from "../core/policy.ts";
+import { MANIFESTS } from "../core/plugins/manifests.ts";
+import type { Scope, ScopeEntry } from "../core/permissions.ts";
 
 const SECRET = "outside the scope";
 
@@ -649,4 +655,154 @@ Deno.test("remove refuses a folder that holds another scope's folder", async () 
   );
   assert.equal(await Deno.readTextFile(join(root, "sub", "ro", "keep.txt")), "kept");
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a read never returns more than its limit while another process appends, nor crawls", async () => {
+  await using box = await sandbox();
+  const limit = 1024 * 1024;
+  const path = join(box.scope, "growing.log");
+  await Deno.writeFile(path, new Uint8Array(limit - 4096).fill(0x61));
+  const appender = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      new URL("./fs/appender.ts", import.meta.url).pathname,
+      path,
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = appender.stdout.getReader();
+  await reader.read(); // appending from now on
+  try {
+    let refusedDuring = 0;
+    for (let i = 0; i < 300; i++) {
+      // Back under the limit before each read, so the file grows past it during the read, not before.
+      await Deno.truncate(path, limit - 64 * 1024);
+      const started = performance.now();
+      try {
+        const bytes = await box.fs.readFile("growing.log", "data", limit);
+        assert.ok(bytes.length <= limit, `read ${bytes.length} bytes, limit ${limit}`);
+      } catch (error) {
+        assert.match((error as Error).message, /too large to send to the page/);
+        if (/more than/.test((error as Error).message)) refusedDuring++;
+      }
+      const took = performance.now() - started;
+      assert.ok(took < 2000, `one read took ${Math.round(took)} ms`);
+    }
+    assert.ok(refusedDuring > 0, "the file never grew past the limit during a read: the test proved nothing");
+  } finally {
+    try {
+      appender.kill("SIGKILL");
+    } catch {
+      // already ended
+    }
+    await appender.status;
+    reader.releaseLock();
+    await appender.stdout.cancel();
+  }
+});
+
+Deno.test("capability scope globs: Tauri's path variables, * within one level, ** any depth, no hidden files, deny wins", () => {
+  const dirs: Record<number, string> = { 14: "/home/ada/.local/share/app", 21: "/home/ada" };
+  const resolveDirectory = (n: number) => {
+    if (!(n in dirs)) throw new Error("unknown");
+    return dirs[n];
+  };
+  const scope = new FsCapabilityScope({
+    allow: [{ path: "$APPDATA/**" }, { path: "$HOME/notes/*.txt" }, "$HOME/one.md", { path: "$LOG/**" }],
+    deny: [{ path: "$APPDATA/secret/**" }, { path: "$HOME/notes/private.txt" }],
+  }, resolveDirectory);
+  const allowed = [
+    "/home/ada/.local/share/app/a.txt",
+    "/home/ada/.local/share/app/deep/er/b.bin",
+    "/home/ada/notes/today.txt",
+    "/home/ada/one.md",
+  ];
+  const refused = [
+    "/home/ada/.local/share/app", // ** is at least one level: Tauri's permissions list the folder beside it
+    "/home/ada/.local/share/app/secret/key", // denied
+    "/home/ada/.local/share/app/.hidden", // wildcards do not match a leading dot
+    "/home/ada/.local/share/app/a/.git/config",
+    "/home/ada/notes/sub/today.txt", // * stays within one level
+    "/home/ada/notes/today.md",
+    "/home/ada/notes/private.txt", // denied
+    "/home/ada/two.md",
+    "/etc/passwd",
+  ];
+  for (const path of allowed) assert.equal(scope.allows(path), true, path);
+  for (const path of refused) assert.equal(scope.allows(path), false, path);
+  assert.equal(scope.allow.length, 3, "$LOG is no variable Tauri knows: that entry grants nothing");
+  assert.deepEqual(scope.allow.map((p) => p.root), [
+    "/home/ada/.local/share/app",
+    "/home/ada/notes",
+    "/home/ada",
+  ]);
+  // ".." in an entry is dropped, as Tauri's PathResolver::parse drops it.
+  assert.equal(entryPath({ path: "$HOME/../../etc/*" }, resolveDirectory), "/home/ada/etc/*");
+  assert.equal(entryPath({ path: "relative/*" }, resolveDirectory), null);
+  assert.equal(entryPath({ url: "https://x" }, resolveDirectory), null);
+});
+
+Deno.test("ScopedFs with a capability scope: the union of config scopes and allow globs, deny over both", async () => {
+  await using box = await sandbox();
+  const granted = join(box.dir, "granted");
+  await Deno.mkdir(granted);
+  await Deno.writeTextFile(join(granted, "a.txt"), "by capability");
+  await Deno.writeTextFile(join(box.scope, "b.txt"), "by config");
+  await Deno.writeTextFile(join(box.scope, "deny.txt"), "denied");
+  const policy = new FsCapabilityScope({
+    allow: [{ path: `${granted}/**` }],
+    deny: [{ path: `${box.scope}/deny.txt` }],
+  }, () => "/");
+  const fs = box.fs.withPolicy(policy);
+  assert.equal(await fs.readTextFile(join(granted, "a.txt")), "by capability");
+  assert.equal(await fs.readTextFile("b.txt", "data"), "by config");
+  await fs.writeTextFile(join(granted, "new.txt"), "written");
+  assert.equal(await Deno.readTextFile(join(granted, "new.txt")), "written");
+  await refused(fs.readTextFile("deny.txt", "data"), "outside", /denied by the app's fs scope/);
+  await refused(
+    fs.readTextFile(join(box.outside, "secret.txt")),
+    "outside",
+    /not allowed by the app's fs scope/,
+  );
+  // The same fs without the policy knows nothing of the glob.
+  await refused(box.fs.readTextFile(join(granted, "a.txt")), "outside", /outside every file scope/);
+});
+
+Deno.test("the fs permission manifest resolves as Tauri's: fs:default, per-folder sets, scope-app-index", () => {
+  const parsed = parseCapabilityFile({
+    identifier: "main",
+    windows: ["main"],
+    permissions: ["fs:default", "fs:allow-appdata-write-recursive", "fs:allow-home-meta"],
+  }, "default.json");
+  const policy = new Policy(parsed, MANIFESTS, { permissions: {}, sets: {}, default: null }, {
+    isBuiltin: (plugin) => plugin === "fs",
+    warn: () => {},
+  });
+  const main = policy.forWindow("main");
+  const write = main.check("plugin:fs|write_text_file") as { allowed: true; scope: Scope };
+  assert.equal(write.allowed, true);
+  const paths = (entries: ScopeEntry[]) => entries.map((entry) => entry.path).sort();
+  assert.ok(paths(write.scope.allow).includes("$APPDATA/**"));
+  assert.ok(paths(write.scope.allow).includes("$APPCONFIG"), "fs:default's scope-app-index");
+  assert.ok(paths(write.scope.allow).includes("$HOME"), "fs:allow-home-meta's scope-home-index");
+  assert.deepEqual(paths(write.scope.deny), ["$APPLOCALDATA/**", "$APPLOCALDATA/EBWebView/**"]);
+  assert.equal((main.check("plugin:fs|read_dir") as { allowed: boolean }).allowed, true);
+  assert.equal((main.check("plugin:fs|size") as { allowed: boolean }).allowed, true);
+  assert.equal(FS_MANIFEST.commands.length, new Set(FS_MANIFEST.commands).size);
+  for (
+    const name of ["read-all", "write-all", "read-files", "write-files", "read-dirs", "read-meta", "scope"]
+  ) {
+    assert.ok(FS_MANIFEST.permissions?.[name], name);
+  }
+  for (const base of ["appdata", "home", "temp", "resource", "exe", "app"]) {
+    for (const kind of ["read", "write", "meta"]) {
+      assert.ok(FS_MANIFEST.sets?.[`allow-${base}-${kind}`], `allow-${base}-${kind}`);
+      assert.ok(FS_MANIFEST.sets?.[`allow-${base}-${kind}-recursive`], `allow-${base}-${kind}-recursive`);
+    }
+    for (const scope of ["", "-recursive", "-index"]) {
+      assert.ok(FS_MANIFEST.permissions?.[`scope-${base}${scope}`]);
+    }
+  }
 });

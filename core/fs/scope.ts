@@ -136,8 +136,12 @@ export class FsCapabilityScope {
   readonly allow: PathPattern[];
   readonly deny: PathPattern[];
 
-  constructor(scope: Scope, resolveDirectory: (directory: number) => string) {
-    const compile = (entries: ScopeEntry[]) =>
+  /** Entries as capabilities write them: `{ path }` objects, or bare path strings (Tauri takes both). */
+  constructor(
+    scope: Scope | { allow?: (ScopeEntry | string)[]; deny?: (ScopeEntry | string)[] },
+    resolveDirectory: (directory: number) => string,
+  ) {
+    const compile = (entries: (ScopeEntry | string)[]) =>
       entries.flatMap((entry) => {
         const path = entryPath(entry, resolveDirectory);
         return path === null ? [] : [compilePattern(path)];

@@ -2,6 +2,7 @@
 // module exports its own manifest; add its import and list entry here.
 import type { PluginManifest } from "../permissions.ts";
 import { CORE_MANIFESTS } from "./core_manifests.ts";
+import { FS_MANIFEST } from "./fs.ts";
 import { HTTP_MANIFEST } from "./http.ts";
 import { OS_MANIFEST } from "./os.ts";
 import { STORE_MANIFEST } from "./store.ts";
@@ -9,6 +10,7 @@ import { PROCESS_MANIFEST } from "./process.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
+  FS_MANIFEST,
   HTTP_MANIFEST,
   OS_MANIFEST,
   STORE_MANIFEST,

@@ -169,3 +169,76 @@ Deno.test("plugin-fs: with a hook that checks nothing, the core refuses paths ou
     await assert.rejects(Deno.stat("/tmp/airlock-plugin-fs-escape.txt"), Deno.errors.NotFound);
   });
 });
+
+Deno.test("plugin-fs under capabilities: fs:scope $APPDATA/** for window main (deny wins), nothing for second", async () => {
+  // No airlock.fs section: what the capabilities grant is all there is.
+  const { file, appData } = await pluginFsApp({
+    app: {
+      windows: [{ label: "main" }, { label: "second", width: 320, height: 240 }],
+      security: {
+        capabilities: [
+          { identifier: "base", windows: ["*"], permissions: ["core:default"] },
+          {
+            identifier: "files",
+            windows: ["main"],
+            permissions: [
+              "fs:allow-mkdir",
+              "fs:allow-write-text-file",
+              "fs:allow-read-text-file",
+              "fs:allow-exists",
+              {
+                identifier: "fs:scope",
+                allow: [{ path: "$APPDATA/**" }],
+                deny: [{ path: "$APPDATA/secret/**" }],
+              },
+            ],
+          },
+        ],
+      },
+    },
+  }, `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`);
+  const outside = await Deno.makeTempDir({ prefix: "airlock-plugin-fs-outside-" });
+  await Deno.mkdir(appData, { recursive: true });
+  await Deno.mkdir(join(appData, "secret"));
+  await Deno.writeTextFile(join(appData, "secret", "key.txt"), "top secret");
+  await Deno.symlink(join(appData, "secret"), join(appData, "alias"));
+  await Deno.symlink(outside, join(appData, "out"));
+  const handle = await launch({ config: file, audit: () => {} });
+  const main = (js: string) =>
+    handle.evaluate(settle(js)) as Promise<{ ok: boolean; value?: unknown; error: string }>;
+  const o = `{ baseDir: fs.BaseDirectory.AppData }`;
+  try {
+    assert.deepEqual(await main(`fs.mkdir("notes", ${o})`), { ok: true });
+    assert.deepEqual(await main(`fs.writeTextFile("notes/a.txt", "granted", ${o})`), { ok: true });
+    assert.deepEqual(await main(`fs.readTextFile("notes/a.txt", ${o})`), { ok: true, value: "granted" });
+    assert.equal(await Deno.readTextFile(join(appData, "notes", "a.txt")), "granted");
+    // deny wins, also reached through a symlink inside the allowed folder; a link out of it leads nowhere.
+    for (const path of ["secret/key.txt", "alias/key.txt"]) {
+      const denied = await main(`fs.readTextFile(${JSON.stringify(path)}, ${o})`);
+      assert.equal(denied.ok, false, path);
+      assert.match(denied.error, /denied by the app's fs scope/, path);
+    }
+    const escaped = await main(`fs.writeTextFile("out/x.txt", "escaped", ${o})`);
+    assert.equal(escaped.ok, false);
+    assert.match(escaped.error, /not allowed by the app's fs scope/);
+    assert.deepEqual([...Deno.readDirSync(outside)], []);
+    // A command the capability does not grant is refused by the core before it runs.
+    const removed = await main(`fs.remove("notes/a.txt", ${o})`);
+    assert.equal(removed.ok, false);
+    assert.match(removed.error, /plugin:fs\|remove/);
+    assert.equal(await Deno.readTextFile(join(appData, "notes", "a.txt")), "granted");
+    // Window second has no fs permission at all.
+    const second = await handle.window("second")!.evaluate(
+      settle(`fs.readTextFile("notes/a.txt", ${o})`),
+    ) as {
+      ok: boolean;
+      error: string;
+    };
+    assert.equal(second.ok, false);
+    assert.match(second.error, /plugin:fs\|read_text_file/);
+  } finally {
+    for (const window of handle.windows()) await window.close();
+    await Deno.remove(appData, { recursive: true }).catch(() => {});
+    await Deno.remove(outside, { recursive: true }).catch(() => {});
+  }
+});
