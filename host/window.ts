@@ -16,6 +16,7 @@ import type { EventListener } from "../core/events.ts";
 import type { Commands } from "../core/router.ts";
 import { type AuditEntry, WindowCore } from "../core/window.ts";
 import type { WindowPolicy } from "../core/policy.ts";
+import { navigationHandler } from "./navigation.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
 
@@ -154,6 +155,15 @@ export class AppWindow implements WindowHandle, WindowControl {
       // The window manager's close button: Tauri's close-requested, which the page may prevent.
       onCloseRequested: () => this.#askToClose(),
       onWindowEvent: (kind) => this.#windowEvent(kind),
+      onNavigation: navigationHandler({
+        label: spec.label,
+        policy: parts.policy,
+        audit: parts.audit,
+        allowPageWindows: parts.config.allowPageWindows,
+        openWindow: (spec) => parts.windows.open(spec),
+        labels: () => parts.windows.labels(),
+        title: parts.config.app.title,
+      }),
     });
     this.#view = view;
     this.closed = view.closed;

@@ -51,7 +51,21 @@ export interface WebviewOptions {
   onCloseRequested?: () => boolean;
   /** The window was resized or moved ("configure"), or gained or lost the focus. */
   onWindowEvent?: (kind: WindowEventKind) => void;
+  /** A frame is about to go to `uri` (a link, a form, location, window.open…): true lets it. Without
+   * this, every navigation goes ahead; a new window (target=_blank, window.open) never opens itself. */
+  onNavigation?: (request: NavigationRequest) => boolean;
 }
+
+export interface NavigationRequest {
+  uri: string;
+  /** target=_blank or window.open: a new window was asked for. */
+  newWindow: boolean;
+  /** Whether the user's own click or key started it. */
+  userGesture: boolean;
+}
+
+const WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION = 0;
+const WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION = 1;
 
 const WEBKIT_USER_CONTENT_INJECT_TOP_FRAME = 1;
 const WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START = 0;
@@ -75,6 +89,8 @@ type CallbackHub = {
   configured: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
   focused: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
   blurred: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
+  decidePolicy: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "u32", "pointer"]; result: "i32" }>;
+  createView: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "pointer" }>;
 };
 let hub: CallbackHub | null = null;
 
@@ -132,6 +148,22 @@ function callbacks(): CallbackHub {
       { parameters: ["pointer", "pointer", "pointer"], result: "i32" } as const,
       (_widget, _event, userData) =>
         guarded("a close request", 0, () => windows.get(idOf(userData))?.onCloseRequested() ? 1 : 0),
+    ),
+    decidePolicy: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer", "u32", "pointer"], result: "i32" } as const,
+      // A failure refuses: a navigation nobody could check must not happen.
+      (_view, decision, type, userData) =>
+        guarded("a navigation decision", 0, () => windows.get(idOf(userData))?.decide(decision, type) ?? 0),
+    ),
+    // window.open asks for a new view straight away ("create"): none is ever given (window.open returns
+    // null); the host is told what was asked for and may open an app window itself.
+    createView: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "pointer", "pointer"], result: "pointer" } as const,
+      (_view, action, userData) =>
+        guarded("a new window request", null, () => {
+          windows.get(idOf(userData))?.asked(action, true);
+          return null;
+        }),
     ),
     // Window-manager events, passed on (returning 0 lets GTK handle them as usual).
     configured: windowEvent("configure"),
@@ -291,6 +323,11 @@ export class Webview {
     const settings = webkit.webkit_web_view_get_settings(this.#view);
     webkit.webkit_settings_set_enable_developer_extras(settings, options.devtools ? 1 : 0);
     webkit.webkit_settings_set_enable_write_console_messages_to_stdout(settings, options.console ? 1 : 0);
+    // Every window.open reaches onNavigation, which decides (WebKit's own popup blocker would drop some
+    // without a word); without onNavigation, WebKit never opens a window anyway (no "create" handler).
+    if (options.onNavigation) {
+      webkit.webkit_settings_set_javascript_can_open_windows_automatically(settings, 1);
+    }
 
     const manager = webkit.webkit_web_view_get_user_content_manager(this.#view);
     for (const script of options.userScripts) {
@@ -324,6 +361,10 @@ export class Webview {
     ) throw new Error(`could not register the script message handler ${name}`);
     this.#connect(manager, `script-message-with-reply-received::${name}`, hub.message);
     this.#connect(this.#view, "load-changed", hub.loadChanged);
+    if (options.onNavigation) {
+      this.#connect(this.#view, "decide-policy", hub.decidePolicy);
+      this.#connect(this.#view, "create", hub.createView);
+    }
 
     this.#window = gtk.gtk_window_new(0);
     gtk.gtk_window_set_title(this.#window, cString(options.title));
@@ -390,6 +431,30 @@ export class Webview {
   /** @internal */
   onLoadCommitted(): void {
     this.#options.onPageCommitted?.();
+  }
+
+  /** @internal decide-policy: 1 when the decision is made here (used or ignored), 0 for WebKit's default. */
+  decide(decision: Deno.PointerValue, type: number): number {
+    const newWindow = type === WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION;
+    if (!newWindow && type !== WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION) return 0;
+    const action = this.#lib.webkit.webkit_navigation_policy_decision_get_navigation_action(decision);
+    // A new window is never WebKit's to open: the host opens one itself if it wants.
+    if (this.asked(action, newWindow) && !newWindow) this.#lib.webkit.webkit_policy_decision_use(decision);
+    else this.#lib.webkit.webkit_policy_decision_ignore(decision);
+    return 1;
+  }
+
+  /** @internal What onNavigation says of a navigation action (false when it cannot be read). */
+  asked(action: Deno.PointerValue, newWindow: boolean): boolean {
+    const { webkit } = this.#lib;
+    const uri = readCString(
+      webkit.webkit_uri_request_get_uri(webkit.webkit_navigation_action_get_request(action)),
+    );
+    return this.#alive && uri !== null && (this.#options.onNavigation?.({
+      uri,
+      newWindow,
+      userGesture: webkit.webkit_navigation_action_is_user_gesture(action) !== 0,
+    }) ?? true);
   }
 
   /** @internal */

@@ -7,6 +7,7 @@ import "./webview/bridge_integrity.ts";
 import "./webview/windows.ts";
 import "./webview/capabilities.ts";
 import "./webview/page_security.ts";
+import "./webview/navigation.ts";
 import "./webview/tauri_window.ts";
 import "./webview/limits.ts";
 import "./webview/tauri_compat.ts";

@@ -1,0 +1,131 @@
+// Where a window may go: the app stays in its window. Links, location changes and window.open to other
+// origins are refused before any request leaves (a real local server counts the hits), with an audit
+// line naming the origin only; pages of the app itself load, and open in app windows when allowed.
+import assert from "node:assert/strict";
+import { type AuditEntry, launch } from "../../mod.ts";
+import { makeApp } from "../fixture.ts";
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>home</title><p id="where">home</p>`;
+
+async function navigationApp(airlock: Record<string, unknown> = {}) {
+  let hits = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, () => {
+    hits++;
+    return new Response("<title>outside</title>outside", { headers: { "content-type": "text/html" } });
+  });
+  const config = await makeApp({
+    frontend: { "index.html": PAGE, "second.html": `<!doctype html><title>second</title>` },
+    airlock,
+  });
+  const audit: AuditEntry[] = [];
+  const app = await launch({ config, commands: { ping: () => "pong" }, audit: (entry) => audit.push(entry) });
+  const outside = `http://127.0.0.1:${server.addr.port}`;
+  return {
+    app,
+    audit,
+    outside,
+    hits: () => hits,
+    async close() {
+      for (const window of app.windows()) await window.close();
+      await server.shutdown();
+    },
+  };
+}
+
+const settleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("navigation: a link, location and window.open to another origin do not replace the app", async () => {
+  const t = await navigationApp();
+  try {
+    await t.app.evaluate(`(() => {
+      const a = document.createElement("a");
+      a.href = ${JSON.stringify(`${t.outside}/secret-path?token=abc`)};
+      a.textContent = "out";
+      document.body.appendChild(a);
+      a.click();
+    })()`);
+    await settleFor(300);
+    await t.app.evaluate(`location.href = ${JSON.stringify(`${t.outside}/by-location`)}; 1`);
+    await settleFor(300);
+    const opened = await t.app.evaluate(`window.open(${JSON.stringify(`${t.outside}/popup`)}) === null`);
+    await settleFor(300);
+    assert.equal(opened, true);
+    assert.equal(await t.app.evaluate(`location.href`), "app://localhost/index.html");
+    assert.equal(await t.app.evaluate(`document.getElementById("where").textContent`), "home");
+    assert.equal(await t.app.evaluate(`window.__TAURI__.core.invoke("ping")`), "pong");
+    assert.equal(t.hits(), 0, "no request reached the outside server");
+    assert.equal(t.app.windows().length, 1);
+    const reasons = t.audit.map((entry) => entry.reason);
+    assert.equal(
+      reasons.filter((r) => r.startsWith(`navigation to ${t.outside} refused`)).length,
+      3,
+      reasons.join("\n"),
+    );
+    assert.ok(
+      reasons.every((r) => !r.includes("secret-path") && !r.includes("token")),
+      "the audit line has no path or query",
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("navigation: the app's own pages load in its window; other schemes are refused", async () => {
+  const t = await navigationApp();
+  try {
+    await t.app.evaluate(`location.href = "second.html"; 1`);
+    for (let i = 0; i < 50 && await t.app.evaluate(`document.title`).catch(() => "") !== "second"; i++) {
+      await settleFor(50);
+    }
+    assert.equal(await t.app.evaluate(`document.title`), "second");
+    assert.equal(await t.app.evaluate(`window.__TAURI__.core.invoke("ping")`), "pong");
+    await t.app.evaluate(`location.href = "file:///etc/passwd"; 1`);
+    await t.app.evaluate(`location.href = "data:text/html,<title>data</title>"; 1`);
+    await settleFor(300);
+    assert.equal(await t.app.evaluate(`location.href`), "app://localhost/second.html");
+    const reasons = t.audit.map((entry) => entry.reason);
+    // WebKit refuses file: from app:// itself; data: reaches the core's check.
+    assert.ok(
+      reasons.includes("navigation to data: refused: data: is not a scheme a window may go to"),
+      reasons.join("\n"),
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("navigation: target=_blank to an app page opens an app window only when pages may open windows", async () => {
+  const refused = await navigationApp();
+  try {
+    await refused.app.evaluate(`window.open("second.html"); 1`);
+    await settleFor(300);
+    assert.equal(refused.app.windows().length, 1);
+    assert.match(
+      refused.audit.at(-1)!.reason,
+      /^a new window for \/second\.html refused: pages may open windows only with/,
+    );
+  } finally {
+    await refused.close();
+  }
+  const allowed = await navigationApp({ allowPageWindows: true });
+  try {
+    await allowed.app.evaluate(`(() => {
+      const a = document.createElement("a");
+      a.href = "second.html";
+      a.target = "_blank";
+      document.body.appendChild(a);
+      a.click();
+    })()`);
+    for (let i = 0; i < 100 && allowed.app.windows().length < 2; i++) await settleFor(50);
+    const [, popup] = allowed.app.windows();
+    assert.ok(popup, "an app window opened");
+    assert.equal(popup.label, "main-1");
+    for (let i = 0; i < 50 && await popup.evaluate(`document.title`).catch(() => "") !== "second"; i++) {
+      await settleFor(50);
+    }
+    assert.equal(await popup.evaluate(`document.title`), "second");
+    assert.equal(await popup.evaluate(`window.__TAURI__.core.invoke("ping")`), "pong");
+  } finally {
+    await allowed.close();
+  }
+});
