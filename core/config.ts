@@ -12,6 +12,7 @@ import {
   selectCapabilities,
 } from "./capabilities.ts";
 import { parseSecurity, type Security } from "./security.ts";
+import { type AssetProtocol, parseAssetProtocol } from "./asset_protocol.ts";
 import { withoutComments } from "./jsonc.ts";
 export { withoutComments };
 
@@ -84,7 +85,14 @@ export interface AppConfig {
   app: { name: string; version: string; identifier: string; title: string; width: number; height: number };
   /** The windows opened at start, in order; the first is the one launch() returns. */
   windows: WindowConfig[];
-  limits: { maxMessageBytes: number; maxDepth: number; hookTimeoutMs: number; readyTimeoutMs: number };
+  limits: {
+    maxMessageBytes: number;
+    maxDepth: number;
+    hookTimeoutMs: number;
+    readyTimeoutMs: number;
+    /** Calls one window may make per second (airlock.callsPerSecond); the excess is refused at once. */
+    callsPerSecond: number;
+  };
   commandsModule: string | null;
   devtools: boolean;
   /** Pages may open windows (`new WebviewWindow(…)`): airlock.allowPageWindows, off by default. */
@@ -99,6 +107,8 @@ export interface AppConfig {
   appPermissions: AppPermissions;
   /** The page's CSP, freezePrototype and headers (app.security). */
   security: Security;
+  /** Tauri's asset protocol (app.security.assetProtocol): off unless enabled, files in its scope only. */
+  assetProtocol: AssetProtocol;
 }
 
 type Json = Record<string, unknown>;
@@ -108,6 +118,9 @@ const DEFAULT_LIMITS = {
   maxDepth: 64,
   hookTimeoutMs: 10_000,
   readyTimeoutMs: 10_000,
+  // Far above what a page does in use (a second's worth may come at once), below what a flood from a tight loop
+  // reaches: one window cannot keep the core from the others.
+  callsPerSecond: 5_000,
 };
 
 /** Typed access to nested fields, each failure naming the file and the field's path. */
@@ -217,6 +230,7 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
       maxDepth: config.positive("airlock.maxDepth") ?? DEFAULT_LIMITS.maxDepth,
       hookTimeoutMs: config.positive("airlock.hookTimeoutMs") ?? DEFAULT_LIMITS.hookTimeoutMs,
       readyTimeoutMs: config.positive("airlock.readyTimeoutMs") ?? DEFAULT_LIMITS.readyTimeoutMs,
+      callsPerSecond: config.positive("airlock.callsPerSecond") ?? DEFAULT_LIMITS.callsPerSecond,
     },
     commandsModule: commands !== undefined
       ? path(commands)
@@ -236,6 +250,11 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
     }),
     appPermissions: { permissions: {}, sets: {}, default: null },
     security: section(where, () => parseSecurity(config.get("app.security") ?? config.get("tauri.security"))),
+    assetProtocol: section(where, () =>
+      parseAssetProtocol(config.get("app.security.assetProtocol"), "app.security.assetProtocol", {
+        identifier: config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app",
+        resourceDir: baseDir,
+      })),
   };
 }
 

@@ -12,6 +12,7 @@ import { isBuiltin } from "./builtins.ts";
 import { WindowEvents } from "./events.ts";
 import { Outbox } from "./outbox.ts";
 import type { WindowPolicy } from "./policy.ts";
+import { RateLimit } from "./rate.ts";
 import {
   type Answer,
   type CommandContext,
@@ -69,6 +70,7 @@ export class WindowCore {
   readonly #context: CommandContext;
   #inFlight = 0;
   #pendingChars = 0;
+  readonly #rate: RateLimit;
   #executed = new Set<string>();
 
   constructor(options: WindowCoreOptions) {
@@ -77,6 +79,7 @@ export class WindowCore {
     this.#options = options;
     this.#isolated = config.pattern.use === "isolation";
     this.maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;
+    this.#rate = new RateLimit(config.limits.callsPerSecond);
     this.#documents = new IsolationDocuments(label, config, options.isolation);
     this.#outbox = new Outbox({
       isolated: this.#isolated,
@@ -189,6 +192,20 @@ export class WindowCore {
     if (kind === WIRE.ticket && wire.length === 1) {
       if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
       return this.#documents.ticket();
+    }
+    if ((kind === WIRE.sealed || kind === WIRE.plain) && !this.#rate.take()) {
+      const refused = this.#rate.report();
+      if (refused) {
+        this.#options.audit({
+          window: this.label,
+          reason: `${refused} calls refused over the rate limit (${this.#rate.perSecond} per second)`,
+        });
+      }
+      return JSON.stringify({
+        ok: false,
+        error: `rejected by the core: more than ${this.#rate.perSecond} calls per second from this window ` +
+          "(the command did not run)",
+      });
     }
     if (kind === WIRE.sealed) {
       if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");

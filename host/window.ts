@@ -8,6 +8,7 @@ import { Webview } from "../native/webview.ts";
 import type { NativeWindow } from "../native/window.ts";
 import type { WindowControl } from "../core/plugins/window.ts";
 import { type Asset } from "../core/assets.ts";
+import { serveAsset } from "../core/asset_protocol.ts";
 import { join } from "node:path";
 import { builtinCommands } from "../core/builtins.ts";
 import { appDataDir } from "../core/fs.ts";
@@ -128,7 +129,14 @@ export class AppWindow implements WindowHandle, WindowControl {
         // The frontend API as an ES module, at a path reserved for it.
         app: (request) => request.path === API_MODULE_PATH ? apiModule() : parts.asset(request.path),
         isolation: (request) => core.serveIsolation(request),
+        // Tauri's asset protocol (convertFileSrc): files in app.security.assetProtocol.scope only.
+        asset: (request) =>
+          serveAsset(request, parts.config.assetProtocol, {
+            origin: APP_ORIGIN,
+            audit: (reason) => parts.audit({ window: spec.label, reason }),
+          }),
       },
+      corsSchemes: ["asset"],
       userScripts: [
         {
           source: relayScript({

@@ -116,6 +116,7 @@ const WEBKIT = {
   webkit_web_context_register_uri_scheme: { parameters: [P, B, "function", P, P], result: V },
   webkit_web_context_get_security_manager: { parameters: [P], result: P },
   webkit_security_manager_register_uri_scheme_as_secure: { parameters: [P, B], result: V },
+  webkit_security_manager_register_uri_scheme_as_cors_enabled: { parameters: [P, B], result: V },
   webkit_web_view_new_with_context: { parameters: [P], result: P },
   webkit_web_view_get_user_content_manager: { parameters: [P], result: P },
   webkit_web_view_get_settings: { parameters: [P], result: P },

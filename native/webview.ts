@@ -34,6 +34,8 @@ export interface WebviewOptions {
   height: number;
   /** scheme name → handler; each scheme is served in-process for this window only. */
   schemes: Record<string, (request: SchemeRequest) => SchemeResponse | Promise<SchemeResponse>>;
+  /** Schemes other origins may fetch from, under CORS (their answers say which origins). */
+  corsSchemes?: string[];
   /** Scripts injected into the top frame at document start, before any page script, in this order. */
   userScripts: UserScript[];
   /** The one channel from page to Deno: reachable only from scripts of `world`; the reply settles the
@@ -317,6 +319,9 @@ export class Webview {
         null,
       );
       webkit.webkit_security_manager_register_uri_scheme_as_secure(security, cString(scheme));
+      if (options.corsSchemes?.includes(scheme)) {
+        webkit.webkit_security_manager_register_uri_scheme_as_cors_enabled(security, cString(scheme));
+      }
     }
 
     this.#view = webkit.webkit_web_view_new_with_context(this.#context);

@@ -9,6 +9,7 @@ const DEFAULT_LIMITS = {
   maxDepth: 64,
   hookTimeoutMs: 10_000,
   readyTimeoutMs: 10_000,
+  callsPerSecond: 5_000,
 };
 
 // Nothing allowed until the config says so; the Origin the core's fetch sends is the app's.
@@ -23,6 +24,7 @@ const NO_SECURITY = {
     dangerousDisableAssetCspModification: false,
     headers: {},
   },
+  assetProtocol: { enable: false, scope: null },
 };
 const DEFAULT_HTTP = {
   allow: [],
@@ -302,7 +304,14 @@ Deno.test("parse: airlock section overrides each limit and devtools; the rest ke
   const config = parseConfig(
     {
       build: { distDir: "d" },
-      airlock: { maxMessageBytes: 1024, maxDepth: 8, hookTimeoutMs: 250, readyTimeoutMs: 1, devtools: true },
+      airlock: {
+        maxMessageBytes: 1024,
+        maxDepth: 8,
+        hookTimeoutMs: 250,
+        readyTimeoutMs: 1,
+        callsPerSecond: 50,
+        devtools: true,
+      },
     },
     F,
     "/app",
@@ -312,6 +321,7 @@ Deno.test("parse: airlock section overrides each limit and devtools; the rest ke
     maxDepth: 8,
     hookTimeoutMs: 250,
     readyTimeoutMs: 1,
+    callsPerSecond: 50,
   });
   assert.equal(config.devtools, true);
 

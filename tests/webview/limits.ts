@@ -228,3 +228,50 @@ Deno.test("a result holding a reserved $bytes key is an error for the caller, no
     await app.close();
   }
 });
+
+Deno.test("rate limit: one window's flood is refused over its rate while another window keeps answering", async () => {
+  const config = await makeApp({ airlock: { callsPerSecond: 200 } });
+  const raw = JSON.parse(await Deno.readTextFile(config));
+  raw.app = { windows: [{ label: "main" }, { label: "calm", width: 320, height: 240 }] };
+  await Deno.writeTextFile(config, JSON.stringify(raw));
+  const audit: string[] = [];
+  let ran = 0;
+  const app = await launch({
+    config,
+    commands: { work: () => ++ran, ping: () => "pong" },
+    audit: (entry) => audit.push(entry.reason),
+  });
+  try {
+    const calm = app.window("calm")!;
+    // 3,000 calls at once from main, for about a second and a half.
+    const flood = app.evaluate(`(async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 3000 }, () => window.__TAURI__.core.invoke("work")),
+      );
+      const refused = results.filter((r) => r.status === "rejected");
+      return { ok: results.length - refused.length, refused: refused.length, reason: String(refused[0]?.reason) };
+    })()`);
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      assert.equal(await calm.evaluate(`window.__TAURI__.core.invoke("ping")`), "pong");
+      latencies.push(performance.now() - started);
+    }
+    const flooded = await flood as { ok: number; refused: number; reason: string };
+    assert.equal(flooded.ok + flooded.refused, 3000);
+    assert.ok(flooded.ok >= 200 && flooded.ok < 1000, `ran ${flooded.ok}`);
+    assert.equal(flooded.ok, ran, "every call that was answered ok ran once; the refused did not run");
+    assert.equal(
+      flooded.reason,
+      "rejected by the core: more than 200 calls per second from this window (the command did not run)",
+    );
+    assert.ok(
+      audit.some((r) => /^\d+ calls refused over the rate limit \(200 per second\)$/.test(r)),
+      audit.join("\n"),
+    );
+    // The calm window's calls never waited behind the flood for long (generous bound: a loaded CI machine).
+    assert.ok(Math.max(...latencies) < 1500, `calm window latencies ${latencies.map(Math.round)}`);
+  } finally {
+    for (const window of app.windows()) await window.close();
+  }
+});
