@@ -24,3 +24,4 @@ import "./webview/plugin_os.ts";
 import "./webview/plugin_process.ts";
 import "./webview/plugin_store.ts";
 import "./webview/dev_restart.ts";
+import "./webview/readme.ts";
