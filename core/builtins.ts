@@ -11,6 +11,7 @@ import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
 import { pathCommands } from "./plugins/path.ts";
 import { osCommands } from "./plugins/os.ts";
+import { sqlCommands } from "./plugins/sql.ts";
 import { closeAppResource } from "./plugins/app_state.ts";
 import { storeCommands } from "./plugins/store.ts";
 import { processCommands } from "./plugins/process.ts";
@@ -31,6 +32,7 @@ export const BUILTIN_PLUGINS = [
   "process",
   "resources",
   "store",
+  "sql",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -108,6 +110,7 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     }),
     ...pathCommands(paths),
     ...osCommands(),
+    ...sqlCommands(config),
     ...storeCommands(config, events),
     ...processCommands(config),
   };

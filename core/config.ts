@@ -12,6 +12,7 @@ import {
   selectCapabilities,
 } from "./capabilities.ts";
 import { parseSecurity, type Security } from "./security.ts";
+import { parsePluginConfigs, type PluginConfigs } from "./plugins/plugin_config.ts";
 import { type AssetProtocol, parseAssetProtocol } from "./asset_protocol.ts";
 import { withoutComments } from "./jsonc.ts";
 export { withoutComments };
@@ -107,6 +108,8 @@ export interface AppConfig {
   appPermissions: AppPermissions;
   /** The page's CSP, freezePrototype and headers (app.security). */
   security: Security;
+  /** Tauri's `plugins` section: each built-in plugin's settings (plugins.sql.preload, …). */
+  plugins: PluginConfigs;
   /** Tauri's asset protocol (app.security.assetProtocol): off unless enabled, files in its scope only. */
   assetProtocol: AssetProtocol;
 }
@@ -250,6 +253,7 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
     }),
     appPermissions: { permissions: {}, sets: {}, default: null },
     security: section(where, () => parseSecurity(config.get("app.security") ?? config.get("tauri.security"))),
+    plugins: section(where, () => parsePluginConfigs(config.get("plugins"))),
     assetProtocol: section(where, () =>
       parseAssetProtocol(config.get("app.security.assetProtocol"), "app.security.assetProtocol", {
         identifier: config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app",

@@ -17,6 +17,7 @@ const DEFAULT_LIMITS = {
 const NO_SECURITY = {
   capabilities: null,
   appPermissions: { permissions: {}, sets: {}, default: null },
+  plugins: { sql: { preload: [], migrations: {}, timeoutMs: 30_000 } },
   security: {
     csp: null,
     devCsp: null,

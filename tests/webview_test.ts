@@ -25,3 +25,4 @@ import "./webview/plugin_process.ts";
 import "./webview/plugin_store.ts";
 import "./webview/dev_restart.ts";
 import "./webview/readme.ts";
+import "./webview/plugin_sql.ts";

@@ -5,6 +5,7 @@ import { CORE_MANIFESTS } from "./core_manifests.ts";
 import { FS_MANIFEST } from "./fs.ts";
 import { HTTP_MANIFEST } from "./http.ts";
 import { OS_MANIFEST } from "./os.ts";
+import { SQL_MANIFEST } from "./sql.ts";
 import { STORE_MANIFEST } from "./store.ts";
 import { PROCESS_MANIFEST } from "./process.ts";
 
@@ -13,6 +14,7 @@ export const MANIFESTS: PluginManifest[] = [
   FS_MANIFEST,
   HTTP_MANIFEST,
   OS_MANIFEST,
+  SQL_MANIFEST,
   STORE_MANIFEST,
   PROCESS_MANIFEST,
 ];

@@ -1,0 +1,15 @@
+// Tauri's `plugins` section of the config: each built-in plugin's own settings, under the key Tauri gives
+// it (`plugins.sql.preload`), parsed by the plugin's module when the config is read.
+import { parseSqlConfig, type SqlConfig } from "./sql.ts";
+
+export interface PluginConfigs {
+  sql: SqlConfig;
+}
+
+export function parsePluginConfigs(raw: unknown): PluginConfigs {
+  if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
+    throw new Error("plugins must be an object (plugin name → its settings)");
+  }
+  const section = (raw ?? {}) as Record<string, unknown>;
+  return { sql: parseSqlConfig(section.sql) };
+}
