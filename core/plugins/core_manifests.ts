@@ -10,6 +10,8 @@ const CORE: Record<string, [granted: string, notGranted: string]> = {
     "app_show app_hide default_window_icon set_app_theme",
   ],
   event: ["listen unlisten emit emit_to", ""],
+  // Closing a resource (a file handle) the window holds: its own table, nothing to guard.
+  resources: ["close", ""],
   path: ["resolve_directory resolve normalize join dirname extname basename is_absolute", ""],
   window: [
     "get_all_windows scale_factor inner_position outer_position inner_size outer_size is_fullscreen " +
