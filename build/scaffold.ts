@@ -1,11 +1,40 @@
 // `main.ts new <dir>`: a minimal app that runs and passes its own test as created: a frontend, an isolation
 // app with the seed's hook, a Tauri v2-shaped config, one typed command and one end-to-end test.
-import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const AIRLOCK_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export class ScaffoldError extends Error {}
+
+/** The permissions of each task, as this repository's own tasks have them. */
+const PERMISSIONS = {
+  dev: "--allow-ffi --allow-env --allow-read --allow-write --allow-net --allow-run",
+  build: "--allow-read --allow-write --allow-env --allow-run",
+};
+
+/**
+ * The app's deno.json: its tasks and its import map, both naming the Airlock checkout by its absolute path,
+ * so the app may be moved anywhere (moving the checkout means editing these two lines, or `deno task new`
+ * again). Once Airlock is published as a package, the same file would name it instead:
+ * `"airlock/": "jsr:@airlock/airlock@^0/"` and `deno run … jsr:@airlock/airlock/cli dev …`.
+ */
+export function appDenoJson(airlockRoot: string): Record<string, unknown> {
+  // Quoted for deno task's shell: the checkout's path may hold spaces.
+  const main = JSON.stringify(join(airlockRoot, "main.ts"));
+  // --config: this folder's import map, also for the commands module main.ts imports.
+  const run = (permissions: string, command: string) =>
+    `deno run ${permissions} --config deno.json ${main} ${command} --config airlock.conf.json`;
+  return {
+    tasks: {
+      dev: run(PERMISSIONS.dev, "dev"),
+      test: `deno test ${PERMISSIONS.dev}`,
+      build: run(PERMISSIONS.build, "build"),
+      compile: run(PERMISSIONS.build, "compile"),
+    },
+    imports: { "airlock/": pathToFileURL(airlockRoot).href.replace(/\/?$/, "/") },
+  };
+}
 
 /** Writes the app into dir (which must not exist or be empty) and returns the files written. */
 export async function scaffoldApp(dir: string): Promise<string[]> {
@@ -16,21 +45,9 @@ export async function scaffoldApp(dir: string): Promise<string[]> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const name = basename(root).replace(/[^A-Za-z0-9_-]/g, "-") || "app";
-  // The app imports Airlock through its own import map, relative when the two folders are on one volume.
-  const airlock = relative(root, AIRLOCK_ROOT).replaceAll("\\", "/") || ".";
   const files: Record<string, string> = {
-    "deno.json": JSON.stringify(
-      {
-        tasks: {
-          // --config: this folder's import map, also for the commands module main.ts imports.
-          dev: `deno run -A --config deno.json ${airlock}/main.ts dev --config airlock.conf.json`,
-          test: "deno test --allow-ffi --allow-env --allow-read --allow-write --allow-net --allow-run",
-        },
-        imports: { "airlock/": `${airlock}/` },
-      },
-      null,
-      2,
-    ) + "\n",
+    "deno.json": JSON.stringify(appDenoJson(AIRLOCK_ROOT), null, 2) + "\n",
+    ".gitignore": "# deno task build's output\n.airlock/\n",
     "airlock.conf.json": JSON.stringify(
       {
         productName: name,

@@ -1,15 +1,18 @@
-// `main.ts new <dir>` creates an app that passes its own test as created (run here as a real subprocess,
-// in a real webview: it needs a display, as every webview test does).
+// `main.ts new <dir>` creates an app that passes its own test as created, also once moved elsewhere, and
+// whose tasks (dev, test, build, compile) run with the permissions they declare (run here as real
+// subprocesses, in a real webview: it needs a display, as every webview test does).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { scaffoldApp } from "../build/scaffold.ts";
 
 const decoder = new TextDecoder();
+const MISSING_PERMISSION = /NotCapable|Requires \w+ access|PermissionDenied/;
 
-Deno.test("scaffold: the new app's own test passes as created", async () => {
-  const dir = join(await Deno.makeTempDir({ prefix: "airlock-new-" }), "my app");
-  const files = await scaffoldApp(dir);
-  assert.deepEqual(files.map((file) => file.slice(dir.length + 1)).sort(), [
+Deno.test("scaffold: the new app, moved elsewhere, passes its own test; its tasks work with their own permissions", async () => {
+  const made = join(await Deno.makeTempDir({ prefix: "airlock-new-" }), "my app");
+  const files = await scaffoldApp(made);
+  assert.deepEqual(files.map((file) => file.slice(made.length + 1)).sort(), [
+    ".gitignore",
     "airlock.conf.json",
     "app_test.ts",
     "commands.ts",
@@ -19,18 +22,69 @@ Deno.test("scaffold: the new app's own test passes as created", async () => {
     "isolation/index.html",
     "isolation/index.js",
   ]);
-  const config = JSON.parse(await Deno.readTextFile(join(dir, "airlock.conf.json")));
+  const config = JSON.parse(await Deno.readTextFile(join(made, "airlock.conf.json")));
   assert.equal(config.identifier, "dev.airlock.my-app");
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "test"],
+  // Moved to another folder, at another depth: nothing in it may depend on where it was made.
+  const dir = join(await Deno.makeTempDir({ prefix: "airlock-moved-" }), "deeper", "still my app");
+  await Deno.mkdir(join(dir, ".."), { recursive: true });
+  await Deno.rename(made, dir);
+  const task = async (args: string[], env: Record<string, string> = {}) => {
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["task", ...args],
+      cwd: dir,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const output = decoder.decode(run.stdout) + decoder.decode(run.stderr);
+    assert.doesNotMatch(output, MISSING_PERMISSION, `deno task ${args[0]}: ${output}`);
+    return { code: run.code, output };
+  };
+
+  const test = await task(["test"]);
+  assert.equal(test.code, 0, test.output);
+  assert.match(test.output, /1 passed \| 0 failed/);
+
+  const build = await task(["build"]);
+  assert.equal(build.code, 0, build.output);
+  // The built entry runs (self-check: it carries the app and imports the commands module).
+  const entry = join(dir, ".airlock", "main.gen.ts");
+  const check = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-ffi", "--allow-env", "--allow-read", "--allow-write", "--allow-net", entry],
+    cwd: dir,
+    env: { AIRLOCK_SELF_CHECK: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.match(
+    decoder.decode(check.stdout),
+    /airlock self-check ok: 2 frontend files, isolation, 1 commands/,
+  );
+
+  const compile = await task(["compile"], { DENORT_BIN: "/no/such/denort" });
+  assert.equal(compile.code, 1, compile.output);
+  assert.match(compile.output, /airlock: DENORT_BIN=\/no\/such\/denort is not a file/);
+
+  const dev = new Deno.Command(Deno.execPath(), {
+    args: ["task", "dev"],
     cwd: dir,
     stdout: "piped",
     stderr: "piped",
-  })
-    .output();
-  const output = decoder.decode(run.stdout) + decoder.decode(run.stderr);
-  assert.ok(run.success, output);
-  assert.match(output, /1 passed \| 0 failed/);
+  }).spawn();
+  let output = "";
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) output += decoder.decode(chunk);
+  };
+  const reading = Promise.all([read(dev.stdout), read(dev.stderr)]);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !/is running/.test(output) && !/error/i.test(output)) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  dev.kill("SIGTERM");
+  await dev.status;
+  await reading;
+  assert.doesNotMatch(output, MISSING_PERMISSION, output);
+  assert.match(output, /airlock: my-app is running \(1 commands\)/, output);
 });
 
 Deno.test("scaffold: refuses a folder that is not empty", async () => {
