@@ -11,6 +11,7 @@ import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
 import { pathCommands } from "./plugins/path.ts";
 import { osCommands } from "./plugins/os.ts";
+import { logCommands } from "./plugins/log.ts";
 import { sqlCommands } from "./plugins/sql.ts";
 import { closeAppResource } from "./plugins/app_state.ts";
 import { storeCommands } from "./plugins/store.ts";
@@ -33,6 +34,7 @@ export const BUILTIN_PLUGINS = [
   "resources",
   "store",
   "sql",
+  "log",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -110,6 +112,7 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     }),
     ...pathCommands(paths),
     ...osCommands(),
+    ...logCommands(config, events),
     ...sqlCommands(config),
     ...storeCommands(config, events),
     ...processCommands(config),

@@ -17,7 +17,10 @@ const DEFAULT_LIMITS = {
 const NO_SECURITY = {
   capabilities: null,
   appPermissions: { permissions: {}, sets: {}, default: null },
-  plugins: { sql: { preload: [], migrations: {}, timeoutMs: 30_000 } },
+  plugins: {
+    sql: { preload: [], migrations: {}, timeoutMs: 30_000 },
+    log: { level: "trace", maxFileSize: 40_000, keepFiles: 1, targets: ["stdout", "logDir", "webview"] },
+  },
   security: {
     csp: null,
     devCsp: null,

@@ -26,3 +26,4 @@ import "./webview/plugin_store.ts";
 import "./webview/dev_restart.ts";
 import "./webview/readme.ts";
 import "./webview/plugin_sql.ts";
+import "./webview/plugin_log.ts";
