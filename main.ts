@@ -1,30 +1,28 @@
 // Runs an Airlock app (`main.ts dev --config FILE [--commands FILE]`) or creates one (`main.ts new DIR`).
-import { pathToFileURL } from "node:url";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  type Commands,
-  ConfigError,
-  IsolationBuildError,
-  launch,
-  loadConfig,
-  NativeUnavailableError,
-} from "./mod.ts";
-import { watchApp } from "./host/dev.ts";
+import { ConfigError, IsolationBuildError, NativeUnavailableError } from "./mod.ts";
+import { startDev } from "./host/dev_session.ts";
+import { commandsInputs, CommandsModuleError, importCommandsModule } from "./build/commands_module.ts";
 import { scaffoldApp, ScaffoldError } from "./build/scaffold.ts";
 import { embedApp } from "./build/embed.ts";
 import { compileApp, CompileError } from "./build/compile.ts";
 
 const USAGE =
-  "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>]\n" +
+  "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>] [--verbose]\n" +
   "       main.ts build --config <file> [--out <dir>]     assets embedded in one module, for shipping\n" +
   "       main.ts compile --config <file> [--output <exe>] one executable (honours DENORT_BIN)\n" +
   "       main.ts new <dir>\n" +
   "       main.ts --help";
 
 /** Each command's options; anything else, or an option without its value, is an error (never ignored). */
-const OPTIONS: Record<string, Record<string, { type: "string" }>> = {
-  dev: { config: { type: "string" }, commands: { type: "string" } },
+const OPTIONS: Record<string, Record<string, { type: "string" | "boolean" }>> = {
+  dev: {
+    config: { type: "string" },
+    commands: { type: "string" },
+    // --verbose: the isolation build's report at each start.
+    verbose: { type: "boolean" },
+  },
   build: { config: { type: "string" }, out: { type: "string" } },
   compile: { config: { type: "string" }, out: { type: "string" }, output: { type: "string" } },
   new: {},
@@ -33,6 +31,8 @@ const OPTIONS: Record<string, Record<string, { type: "string" }>> = {
 /** A command's options and positionals (`--config FILE` or `--config=FILE`), strictly. */
 export function parseCommandLine(command: string, args: string[]): {
   values: Record<string, string | undefined>;
+  /** The boolean options given (`--verbose`). */
+  flags: Set<string>;
   positionals: string[];
 } {
   try {
@@ -43,39 +43,34 @@ export function parseCommandLine(command: string, args: string[]): {
       allowPositionals: true,
     });
     if (command !== "new" && positionals.length) throw new Error(`unexpected argument "${positionals[0]}"`);
-    return { values: values as Record<string, string | undefined>, positionals };
+    const strings: Record<string, string | undefined> = {};
+    const flags = new Set<string>();
+    for (const [name, value] of Object.entries(values)) {
+      if (typeof value === "boolean") {
+        if (value) flags.add(name);
+      } else strings[name] = value as string | undefined;
+    }
+    return { values: strings, flags, positionals };
   } catch (error) {
     throw new ConfigError(`${(error as Error).message.split("\n")[0]}\n${USAGE}`);
   }
 }
 
-async function loadCommands(file: string): Promise<Commands> {
-  const module = await import(pathToFileURL(resolve(file)).href);
-  const commands = module.commands ?? module.default;
-  if (typeof commands !== "object" || commands === null) {
-    throw new ConfigError(`${file}: must export \`commands\`, a record of command handlers`);
-  }
-  return commands;
-}
-
 async function dev(args: string[]): Promise<void> {
-  const { values } = parseCommandLine("dev", args);
+  const { values, flags } = parseCommandLine("dev", args);
   const configFile = values.config;
   if (!configFile) throw new ConfigError(USAGE);
-  const config = await loadConfig(configFile);
-  const commandsFile = values.commands ?? config.commandsModule;
-  const commands = commandsFile ? await loadCommands(commandsFile) : {};
-  // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
-  const app = await launch({ config: configFile, commands, console: true, devtools: true });
-  for (const line of app.isolation?.report ?? []) console.log(`airlock: ${line}`);
-  const watcher = watchApp(app);
-  console.log(
-    `airlock: ${config.app.name} is running (${
-      Object.keys(commands).length
-    } commands), reloading on changes; close the window to quit`,
-  );
-  await app.closed;
-  watcher.close();
+  // Restarts the core when the config or the commands module changes (host/dev_session.ts).
+  const session = await startDev({
+    configFile,
+    commandsFile: values.commands,
+    commands: { load: (file, fresh) => importCommandsModule(file, { fresh }), inputs: commandsInputs },
+    // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
+    launch: { console: true, devtools: true, dev: true },
+    verbose: flags.has("verbose"),
+  });
+  await session.done;
+  await session.close();
 }
 
 async function build(args: string[], command = "build"): Promise<{ entry: string; name: string }> {
@@ -98,7 +93,9 @@ async function compile(args: string[]): Promise<void> {
 function exitWithError(error: unknown): never {
   if (
     error instanceof ConfigError || error instanceof IsolationBuildError ||
-    error instanceof NativeUnavailableError || error instanceof ScaffoldError || error instanceof CompileError
+    error instanceof NativeUnavailableError || error instanceof ScaffoldError ||
+    error instanceof CompileError ||
+    error instanceof CommandsModuleError
   ) {
     console.error(`airlock: ${(error as Error).message}`);
     Deno.exit(1);

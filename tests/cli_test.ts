@@ -60,3 +60,22 @@ Deno.test("cli: compile with a DENORT_BIN that is not a file says so, and where 
   assert.match(stderr, /DENORT_BIN=\/no\/such\/denort is not a file\. denort is Deno's runtime/);
   assert.equal(stderr.trim().split("\n").filter((line) => line.startsWith("airlock: DENORT")).length, 1);
 });
+
+Deno.test("cli: a commands module with a syntax error is one airlock: line with its file:line, not a stack trace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "airlock-cli-" });
+  await Deno.mkdir(`${dir}/dist`);
+  await Deno.writeTextFile(`${dir}/dist/index.html`, "<p>app</p>");
+  await Deno.writeTextFile(`${dir}/commands.ts`, `export const commands = {\n  greet: () => "hi" +,\n};\n`);
+  await Deno.writeTextFile(
+    `${dir}/airlock.conf.json`,
+    JSON.stringify({ identifier: "dev.airlock.cli-test", build: { frontendDist: "dist" } }),
+  );
+  const { code, stdout, stderr } = await airlock(["dev", "--config", `${dir}/airlock.conf.json`]);
+  assert.equal(code, 1, stdout + stderr);
+  const lines = stderr.trim().split("\n");
+  assert.equal(lines.length, 1, stderr);
+  assert.match(
+    lines[0],
+    new RegExp(`^airlock: ${dir}/commands\\.ts:2:\\d+: SyntaxError: Expression expected`),
+  );
+});
