@@ -11,6 +11,7 @@ import { windowCommands, type WindowControl } from "./plugins/window.ts";
 import { webviewCommands } from "./plugins/webview.ts";
 import { pathCommands } from "./plugins/path.ts";
 import { osCommands } from "./plugins/os.ts";
+import { openerCommands } from "./plugins/opener.ts";
 import { logCommands } from "./plugins/log.ts";
 import { sqlCommands } from "./plugins/sql.ts";
 import { closeAppResource } from "./plugins/app_state.ts";
@@ -35,6 +36,7 @@ export const BUILTIN_PLUGINS = [
   "store",
   "sql",
   "log",
+  "opener",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -112,6 +114,7 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     }),
     ...pathCommands(paths),
     ...osCommands(),
+    ...openerCommands({ identifier: config.app.identifier, resourceDir: config.baseDir }),
     ...logCommands(config, events),
     ...sqlCommands(config),
     ...storeCommands(config, events),

@@ -27,3 +27,4 @@ import "./webview/dev_restart.ts";
 import "./webview/readme.ts";
 import "./webview/plugin_sql.ts";
 import "./webview/plugin_log.ts";
+import "./webview/plugin_opener.ts";

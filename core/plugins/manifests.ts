@@ -5,6 +5,7 @@ import { CORE_MANIFESTS } from "./core_manifests.ts";
 import { FS_MANIFEST } from "./fs.ts";
 import { HTTP_MANIFEST } from "./http.ts";
 import { OS_MANIFEST } from "./os.ts";
+import { OPENER_MANIFEST } from "./opener.ts";
 import { LOG_MANIFEST } from "./log.ts";
 import { SQL_MANIFEST } from "./sql.ts";
 import { STORE_MANIFEST } from "./store.ts";
@@ -15,6 +16,7 @@ export const MANIFESTS: PluginManifest[] = [
   FS_MANIFEST,
   HTTP_MANIFEST,
   OS_MANIFEST,
+  OPENER_MANIFEST,
   LOG_MANIFEST,
   SQL_MANIFEST,
   STORE_MANIFEST,
