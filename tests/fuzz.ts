@@ -2211,7 +2211,8 @@ export function formatReport(report: FuzzReport): string {
 }
 
 function parseCli(args: string[]): FuzzOptions & { reasons: boolean } {
-  const options: FuzzOptions & { reasons: boolean } = { reasons: false, log: (line) => console.log(line) };
+  // Quiet by default: the report only; --verbose adds progress lines.
+  const options: FuzzOptions & { reasons: boolean } = { reasons: false };
   const number = (name: string, value: string | undefined) => {
     const n = Number(value);
     if (value === undefined || !Number.isSafeInteger(n) || n < 0) {
@@ -2254,10 +2255,13 @@ function parseCli(args: string[]): FuzzOptions & { reasons: boolean } {
       case "--reasons":
         options.reasons = true;
         break;
+      case "--verbose":
+        options.log = (line) => console.log(line);
+        break;
       case "--help":
         console.log(
           "deno run tests/fuzz.ts [--seed N] [--count N] [--plain-count N] [--case K | --plain-case K]\n" +
-            "                       [--max-bytes N] [--max-depth N] [--slow-ms N] [--reasons]",
+            "                       [--max-bytes N] [--max-depth N] [--slow-ms N] [--reasons] [--verbose]",
         );
         Deno.exit(0);
         break;
@@ -2266,6 +2270,8 @@ function parseCli(args: string[]): FuzzOptions & { reasons: boolean } {
     }
   }
   options.limits = limits;
+  // A single case says what it did.
+  if (options.only) options.log ??= (line) => console.log(line);
   return options;
 }
 

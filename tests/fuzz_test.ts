@@ -67,3 +67,26 @@ Deno.test("fuzz: a seed gives the same run again, and one case reruns alone", as
   assert.equal(one.plaintext.total.cases, 0);
   assert.match(lines.join("\n"), /^envelope case 42 \(/);
 });
+
+Deno.test("fuzz: the command line prints the report only; progress lines with --verbose", async () => {
+  const run = async (...extra: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        new URL("./fuzz.ts", import.meta.url).pathname,
+        "--count",
+        "4200",
+        "--seed",
+        "7",
+        ...extra,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, text);
+    return text.split("\n").filter((line) => /^\s*envelope \d+\//.test(line)).length;
+  };
+  assert.equal(await run(), 0);
+  assert.ok(await run("--verbose") > 0);
+});
