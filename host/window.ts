@@ -1,6 +1,7 @@
 // One window of an app: a native webview (native/), the bridge's scripts in it (frontend/), and the core's
 // message handling for it (core/window.ts). Its own isolation sessions, keys, tickets and outbox.
 import { pageScript, pluginInitScript, relayScript } from "./scripts.ts";
+import { devConsoleScript } from "./dev_console.ts";
 import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts";
 import type { SchemeResponse } from "../protocol/scheme.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
@@ -151,6 +152,8 @@ export class AppWindow implements WindowHandle, WindowControl {
         },
         { source: pageScript({ appOrigin: APP_ORIGIN, window: spec.label }) },
         { source: pluginInitScript() },
+        // Dev: readable console lines, in every frame (the isolation app's too).
+        ...(parts.console ? [{ source: devConsoleScript(spec.label), allFrames: true }] : []),
         // Tauri's freezePrototype: after Airlock's own scripts, before any of the page's.
         ...(parts.config.security.freezePrototype ? [{ source: "Object.freeze(Object.prototype);" }] : []),
       ],

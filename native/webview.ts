@@ -26,6 +26,8 @@ export interface UserScript {
   source: string;
   /** Script world name; omitted = the page's own (main) world. */
   world?: string;
+  /** Into every frame (iframes too), not only the top one. */
+  allFrames?: boolean;
 }
 
 export interface WebviewOptions {
@@ -69,6 +71,7 @@ export interface NavigationRequest {
 const WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION = 0;
 const WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION = 1;
 
+const WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES = 0;
 const WEBKIT_USER_CONTENT_INJECT_TOP_FRAME = 1;
 const WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START = 0;
 const SOUP_MESSAGE_HEADERS_RESPONSE = 1;
@@ -336,10 +339,13 @@ export class Webview {
 
     const manager = webkit.webkit_web_view_get_user_content_manager(this.#view);
     for (const script of options.userScripts) {
+      const frames = script.allFrames
+        ? WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES
+        : WEBKIT_USER_CONTENT_INJECT_TOP_FRAME;
       const handle = script.world
         ? webkit.webkit_user_script_new_for_world(
           cString(script.source),
-          WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+          frames,
           WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START,
           cString(script.world),
           null,
@@ -347,7 +353,7 @@ export class Webview {
         )
         : webkit.webkit_user_script_new(
           cString(script.source),
-          WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+          frames,
           WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START,
           null,
           null,
