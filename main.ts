@@ -9,7 +9,8 @@ import { embedApp } from "./build/embed.ts";
 import { compileApp, CompileError } from "./build/compile.ts";
 
 const USAGE =
-  "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>] [--verbose]\n" +
+  "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>] [--automation]\n" +
+  "                [--verbose]\n" +
   "       main.ts build --config <file> [--out <dir>]     assets embedded in one module, for shipping\n" +
   "       main.ts compile --config <file> [--output <exe>] one executable (honours DENORT_BIN)\n" +
   "       main.ts new <dir>\n" +
@@ -17,9 +18,11 @@ const USAGE =
 
 /** Each command's options; anything else, or an option without its value, is an error (never ignored). */
 const OPTIONS: Record<string, Record<string, { type: "string" | "boolean" }>> = {
+  // --automation: WebDriver may drive the app (tests only; also AIRLOCK_AUTOMATION=1).
   dev: {
     config: { type: "string" },
     commands: { type: "string" },
+    automation: { type: "boolean" },
     // --verbose: the isolation build's report at each start.
     verbose: { type: "boolean" },
   },
@@ -31,7 +34,7 @@ const OPTIONS: Record<string, Record<string, { type: "string" | "boolean" }>> = 
 /** A command's options and positionals (`--config FILE` or `--config=FILE`), strictly. */
 export function parseCommandLine(command: string, args: string[]): {
   values: Record<string, string | undefined>;
-  /** The boolean options given (`--verbose`). */
+  /** The boolean options given (`--verbose`, `--automation`). */
   flags: Set<string>;
   positionals: string[];
 } {
@@ -60,17 +63,23 @@ async function dev(args: string[]): Promise<void> {
   const { values, flags } = parseCommandLine("dev", args);
   const configFile = values.config;
   if (!configFile) throw new ConfigError(USAGE);
+  const automation = flags.has("automation") || automationAskedInEnvironment();
   // Restarts the core when the config or the commands module changes (host/dev_session.ts).
   const session = await startDev({
     configFile,
     commandsFile: values.commands,
     commands: { load: (file, fresh) => importCommandsModule(file, { fresh }), inputs: commandsInputs },
     // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
-    launch: { console: true, devtools: true, dev: true },
+    launch: { console: true, devtools: true, dev: true, automation },
     verbose: flags.has("verbose"),
   });
   await session.done;
   await session.close();
+}
+
+/** AIRLOCK_AUTOMATION=1, or Tauri's TAURI_WEBVIEW_AUTOMATION=true (what tauri-driver sets). */
+function automationAskedInEnvironment(): boolean {
+  return Deno.env.get("AIRLOCK_AUTOMATION") === "1" || Deno.env.get("TAURI_WEBVIEW_AUTOMATION") === "true";
 }
 
 async function build(args: string[], command = "build"): Promise<{ entry: string; name: string }> {

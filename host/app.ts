@@ -13,6 +13,7 @@ import { documentCsp } from "../core/security.ts";
 import type { Asset } from "../core/assets.ts";
 import type { AuditEntry } from "../core/window.ts";
 import { AppWindow, type WindowHandle } from "./window.ts";
+import { enableAutomation } from "../native/automation.ts";
 
 export interface LaunchOptions {
   /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
@@ -34,6 +35,9 @@ export interface LaunchOptions {
   tap?: (wire: string) => void;
   /** Dev mode: the config's devCsp (if any) instead of its csp. */
   dev?: boolean;
+  /** Let a WebDriver client (WebKitWebDriver) drive every window: test runs only (see the README's
+   * WebDriver section). Off by default; `main.ts dev --automation` or AIRLOCK_AUTOMATION=1 turn it on. */
+  automation?: boolean;
   /** Tauri's `setup`: runs once the config's windows are open (a commands module's `setup` export). */
   setup?: AppSetup;
 }
@@ -220,7 +224,15 @@ export class App {
  */
 export async function launch(options: LaunchOptions): Promise<AppHandle> {
   const app = await App.load(options);
-  if (!(options.devtools ?? app.config.devtools)) closeInspectorServer();
+  const automation = options.automation === true;
+  if (automation) {
+    enableAutomation({ name: AUTOMATION_BROWSER_NAME, version: app.config.app.version });
+    console.error(
+      "airlock: automation on: a WebDriver client may drive this app, its isolation frame included (tests only)",
+    );
+  }
+  // WebKitWebDriver reaches an automated app through the inspector server it asks for; no other app has one.
+  closeInspectorServer(automation ? ["WEBKIT_INSPECTOR_HTTP_SERVER"] : INSPECTOR_SERVERS);
   const [first, ...rest] = app.config.windows;
   const main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
   for (const spec of rest) await app.openWindow(spec);
@@ -284,6 +296,9 @@ async function runSetup(setup: AppSetup, app: AppHandle): Promise<void> {
   }
 }
 
+/** WebDriver's browserName for every Airlock app (browserVersion is the app's version). */
+export const AUTOMATION_BROWSER_NAME = "airlock";
+
 /** Builds the isolation app from its folder (dev, tests). Loaded only then: an embedded app, which ships
  * its document built, never loads the build code. */
 async function buildFromFolder(dir: string): Promise<IsolationDocument> {
@@ -291,9 +306,11 @@ async function buildFromFolder(dir: string): Promise<IsolationDocument> {
   return await buildIsolationDocument(dir);
 }
 
-/** WebKit opens a remote Web Inspector for whichever of these is set; only dev builds may have one. */
-function closeInspectorServer(): void {
-  for (const name of ["WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER"]) {
+/** WebKit opens a remote Web Inspector for whichever of these is set; only an automated app (WebDriver
+ * tests) keeps WEBKIT_INSPECTOR_SERVER, which WebKitWebDriver sets. */
+const INSPECTOR_SERVERS = ["WEBKIT_INSPECTOR_SERVER", "WEBKIT_INSPECTOR_HTTP_SERVER"];
+function closeInspectorServer(names: string[]): void {
+  for (const name of names) {
     try {
       Deno.env.delete(name);
     } catch (error) {

@@ -17,6 +17,14 @@ import {
 import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 import { NativeWindow } from "./window.ts";
+import {
+  automationContext,
+  automationEnabled,
+  claimScheme,
+  forgetView,
+  newAutomatedView,
+  requestView,
+} from "./automation.ts";
 
 export type { SchemeRequest, SchemeResponse };
 
@@ -101,6 +109,12 @@ let hub: CallbackHub | null = null;
 
 const idOf = (userData: Deno.PointerValue) => Number(Deno.UnsafePointer.value(userData));
 const idPointer = (id: number) => Deno.UnsafePointer.create(BigInt(id));
+/** Automated windows share one context (native/automation.ts): its schemes are registered with id 0 and
+ * answered for the view that asked. */
+const SHARED = 0;
+const byView = new Map<bigint, Webview>();
+const windowOf = (request: Deno.PointerValue, id: number) =>
+  id === SHARED ? byView.get(BigInt(Deno.UnsafePointer.value(requestView(request)))) : windows.get(id);
 
 /** Runs a native callback's body; an exception must not unwind through GLib (it would end the loop,
  * and with it the app), so it is reported and the callback returns normally. */
@@ -119,7 +133,7 @@ function callbacks(): CallbackHub {
     scheme: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer"], result: "void" } as const,
       (request, userData) =>
-        guarded("a scheme request", undefined, () => windows.get(idOf(userData))?.serve(request)),
+        guarded("a scheme request", undefined, () => windowOf(request, idOf(userData))?.serve(request)),
     ),
     message: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer", "pointer", "pointer"], result: "i32" } as const,
@@ -308,17 +322,20 @@ export class Webview {
     // ffi.ts) and prints a line about it (see withoutStderr). Then the variable goes: WebKit's own
     // processes, started later, are not Deno and keep JSC's default signal, and print nothing either.
     const first = Deno.env.get("JSC_SIGNAL_FOR_GC") !== undefined;
-    const create = () =>
+    const automated = automationEnabled();
+    const own = () =>
       options.dataDir ? contextWithDataIn(lib, options.dataDir) : webkit.webkit_web_context_new();
+    const create = automated ? () => automationContext(lib, own) : own;
     this.#context = first ? withoutStderr(create) : create();
     if (first) Deno.env.delete("JSC_SIGNAL_FOR_GC");
     const security = webkit.webkit_web_context_get_security_manager(this.#context);
     for (const scheme of Object.keys(options.schemes)) {
+      if (automated && !claimScheme(scheme)) continue;
       webkit.webkit_web_context_register_uri_scheme(
         this.#context,
         cString(scheme),
         hub.scheme.pointer,
-        idPointer(this.id),
+        idPointer(automated ? SHARED : this.id),
         null,
       );
       webkit.webkit_security_manager_register_uri_scheme_as_secure(security, cString(scheme));
@@ -327,7 +344,10 @@ export class Webview {
       }
     }
 
-    this.#view = webkit.webkit_web_view_new_with_context(this.#context);
+    this.#view = automated
+      ? newAutomatedView(lib, this.#context, () => void this.close())
+      : webkit.webkit_web_view_new_with_context(this.#context);
+    if (automated) byView.set(BigInt(Deno.UnsafePointer.value(this.#view)), this);
     const settings = webkit.webkit_web_view_get_settings(this.#view);
     webkit.webkit_settings_set_enable_developer_extras(settings, options.devtools ? 1 : 0);
     webkit.webkit_settings_set_enable_write_console_messages_to_stdout(settings, options.console ? 1 : 0);
@@ -529,6 +549,10 @@ export class Webview {
     // Answers still on their way finish against the context, so it goes when the last of them is done.
     if (this.#inFlight === 0) gobject.g_object_unref(this.#context);
     windows.delete(this.id);
+    if (byView.get(BigInt(Deno.UnsafePointer.value(this.#view))) === this) {
+      byView.delete(BigInt(Deno.UnsafePointer.value(this.#view)));
+      forgetView(this.#view);
+    }
     this.onLoadFinished();
     // Leave the dispatch that called us before stopping the loop.
     queueMicrotask(async () => {

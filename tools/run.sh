@@ -20,6 +20,8 @@ if [ "$mode" = test ] && [ -z "${DISPLAY:-}" ]; then
   command -v xvfb-run >/dev/null || missing+=(xvfb)
   command -v xauth >/dev/null || missing+=(xauth)
 fi
+# The WebDriver end-to-end tests (tests/e2e/) drive the demo through WebKitGTK's own driver.
+if [ "$mode" = test ] && [ ! -x /usr/bin/WebKitWebDriver ]; then missing+=(webkit2gtk-driver); fi
 # `tools/run.sh missing`: only say what would be installed (for the test of this probe).
 if [ "$mode" = missing ]; then
   echo "${missing[*]:-}"
