@@ -53,9 +53,10 @@ export class IsolationDocuments {
     return this.session !== null && ticket === this.#sessionTicket;
   }
 
-  /** Whether an envelope names a session of this window that has been replaced. */
-  isStale(envelope: string): boolean {
-    return this.#retired.includes(sealedFor(envelope));
+  /** Whether an envelope (or the session id of a byte envelope) names a session of this window that has
+   * been replaced. */
+  isStale(envelope: string, sid = sealedFor(envelope)): boolean {
+    return this.#retired.includes(sid);
   }
 
   /** The isolation scheme's answer. The ticket reaches only the relay, which has the blank document of its
@@ -102,7 +103,7 @@ function sealedFor(envelope: string): string {
 }
 
 /** Compares a presented secret with the expected one in time that does not depend on where they differ. */
-function sameSecret(presented: string | null, expected: string): boolean {
+export function sameSecret(presented: string | null, expected: string): boolean {
   if (presented === null || presented.length !== expected.length) return false;
   let difference = 0;
   for (let i = 0; i < expected.length; i++) difference |= presented.charCodeAt(i) ^ expected.charCodeAt(i);

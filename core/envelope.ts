@@ -1,7 +1,7 @@
 // Opening a sealed message: the only way anything a page sends can reach a command.
 // Order matters: cheap shape checks first (hostile input is mostly junk), then the session and replay
 // checks, then AES-GCM authentication, and only then is the replay number spent and the content trusted.
-import { base64ToBytes, envelopeAad } from "../protocol/seal.ts";
+import { base64ToBytes, binaryEnvelopeParts, envelopeAad } from "../protocol/seal.ts";
 import { unpackMessage as unpackBytes } from "../protocol/wire.ts";
 import type { ReplayWindow } from "./replay.ts";
 
@@ -81,6 +81,30 @@ export async function openEnvelope(wire: string, context: OpenContext): Promise<
   if (ctBytes === null || ctBytes.length < 16 || ctBytes.length !== ctText.length / 4 * 3 - padding(ctText)) {
     throw new RejectedMessage("malformed envelope: ct");
   }
+  return await openSealed(sid, seq, ivBytes, ctBytes, context);
+}
+
+/** A large call's byte envelope (see sealEnvelopeBytes): the same checks as the string one's. */
+export async function openBinaryEnvelope(
+  bytes: Uint8Array<ArrayBuffer>,
+  context: OpenContext,
+): Promise<Invocation> {
+  if (bytes.byteLength > context.limits.maxMessageBytes + 1024) {
+    throw new RejectedMessage(`message too large (${bytes.byteLength} bytes on the wire)`);
+  }
+  const parts = binaryEnvelopeParts(bytes);
+  if (!parts) throw new RejectedMessage("message is not sealed by the isolation frame");
+  if (!SID.test(parts.sid)) throw new RejectedMessage("malformed envelope: sid");
+  return await openSealed(parts.sid, parts.seq, parts.iv, parts.ct, context);
+}
+
+async function openSealed(
+  sid: string,
+  seq: number,
+  ivBytes: Uint8Array<ArrayBuffer>,
+  ctBytes: Uint8Array<ArrayBuffer>,
+  context: OpenContext,
+): Promise<Invocation> {
   if (sid !== context.sid) {
     throw new RejectedMessage("message sealed for another session (stale key or forged)");
   }

@@ -1,6 +1,6 @@
 // One isolation session: the key of one isolation document load, and its replay window.
 import { sealEvent } from "../protocol/seal.ts";
-import { type Invocation, type Limits, openEnvelope } from "./envelope.ts";
+import { type Invocation, type Limits, openBinaryEnvelope, openEnvelope } from "./envelope.ts";
 import { createSessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
 
@@ -19,16 +19,12 @@ export class IsolationSession {
     return { session: new IsolationSession(key.sid, window, key.key), rawKey: key.rawBase64 };
   }
 
-  open(wire: string, limits: Limits): Promise<Invocation> {
-    const opened = this.#tail.then(() =>
-      openEnvelope(wire, {
-        window: this.window,
-        sid: this.sid,
-        key: this.key,
-        replay: this.#replay,
-        limits,
-      })
-    );
+  /** Opens a sealed call: its string envelope, or a large call's bytes. */
+  open(wire: string | Uint8Array<ArrayBuffer>, limits: Limits): Promise<Invocation> {
+    const opened = this.#tail.then(() => {
+      const context = { window: this.window, sid: this.sid, key: this.key, replay: this.#replay, limits };
+      return typeof wire === "string" ? openEnvelope(wire, context) : openBinaryEnvelope(wire, context);
+    });
     this.#tail = opened.catch(() => {});
     return opened;
   }

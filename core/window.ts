@@ -3,10 +3,11 @@
 // without GTK (tests/window_core_test.ts), and the host (host/) wires it to a native window.
 import { WIRE } from "../protocol/messages.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
-import { base64ToBytes } from "../protocol/seal.ts";
+import { base64ToBytes, binaryEnvelopeParts } from "../protocol/seal.ts";
+import { randomHex } from "../protocol/primordials.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
 import type { AppConfig } from "./config.ts";
-import { IsolationDocuments } from "./documents.ts";
+import { IsolationDocuments, sameSecret } from "./documents.ts";
 import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
 import { isBuiltin } from "./builtins.ts";
 import { WindowEvents } from "./events.ts";
@@ -112,15 +113,35 @@ export class WindowCore {
   }
 
   /** A message from the relay; resolves to the answer's text. Never throws. */
-  async handle(wire: string): Promise<string> {
+  handle(wire: string): Promise<string> {
     this.#options.tap?.(wire);
+    return this.#answer(() => this.#open(wire), wire.length);
+  }
+
+  /**
+   * A large call's byte envelope, POSTed by the relay to IPC_PATH with its token (which only the relay's
+   * world has: a page script that POSTs there gets nothing run). Resolves to the answer's text.
+   */
+  handlePost(body: Uint8Array<ArrayBuffer> | null, token: string | null): Promise<string> {
+    this.#options.tap?.(`B${body?.byteLength ?? 0}`);
+    return this.#answer(() => {
+      if (!sameSecret(token, this.ipcToken)) throw new RejectedMessage("a POST without the relay's token");
+      if (!body) throw new RejectedMessage("a POST without a body");
+      return Promise.resolve(this.#overRate() ?? this.#openSealed(body));
+    }, body?.byteLength ?? 0);
+  }
+
+  /** What the relay sends with each POST (see handlePost): minted for this window, given to its relay. */
+  readonly ipcToken = randomHex(32);
+
+  async #answer(open: () => Promise<Invocation | string>, size: number): Promise<string> {
     let answer: Answer;
     let cmd: string | undefined;
     try {
-      const call = await this.#open(wire);
+      const call = await open();
       if (typeof call === "string") return call;
       cmd = call.cmd;
-      answer = await this.#run(call, wire.length);
+      answer = await this.#run(call, size);
     } catch (error) {
       // A bug of ours must not take the app down either: the caller learns of it, the log has it.
       const rejected = error instanceof RejectedMessage
@@ -193,30 +214,20 @@ export class WindowCore {
       if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
       return this.#documents.ticket();
     }
-    if ((kind === WIRE.sealed || kind === WIRE.plain) && !this.#rate.take()) {
-      const refused = this.#rate.report();
-      if (refused) {
-        this.#options.audit({
-          window: this.label,
-          reason: `${refused} calls refused over the rate limit (${this.#rate.perSecond} per second)`,
-        });
-      }
-      return JSON.stringify({
-        ok: false,
-        error: `rejected by the core: more than ${this.#rate.perSecond} calls per second from this window ` +
-          "(the command did not run)",
-      });
+    if (kind === WIRE.sealed || kind === WIRE.plain) {
+      const over = this.#overRate();
+      if (over) return over;
     }
-    if (kind === WIRE.sealed) {
-      if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
-      const session = this.#documents.session;
-      if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
-      if (this.#documents.isStale(wire)) {
-        // Sealed for a document that has since been replaced: it did not run; the relay sends it again.
-        return JSON.stringify({ ok: false, stale: true, error: "sealed for a replaced isolation document" });
+    if (kind === WIRE.sealed && wire[1] === WIRE.bytes) {
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = base64ToBytes(wire.slice(2));
+      } catch {
+        throw new RejectedMessage("malformed message: not base64");
       }
-      return await session.open(wire.slice(1), this.#options.config.limits);
+      return await this.#openSealed(bytes);
     }
+    if (kind === WIRE.sealed) return await this.#openSealed(wire.slice(1));
     if (kind !== WIRE.plain || this.#isolated) {
       throw new RejectedMessage("message is not sealed by the isolation frame");
     }
@@ -228,6 +239,36 @@ export class WindowCore {
       throw new RejectedMessage("malformed message: not base64");
     }
     return validateInvocation(unpackMessage(bytes, this.#options.config.limits));
+  }
+
+  /** The refusal of a call over the window's rate (before anything is decrypted), or null. */
+  #overRate(): string | null {
+    if (this.#rate.take()) return null;
+    const refused = this.#rate.report();
+    if (refused) {
+      this.#options.audit({
+        window: this.label,
+        reason: `${refused} calls refused over the rate limit (${this.#rate.perSecond} per second)`,
+      });
+    }
+    return JSON.stringify({
+      ok: false,
+      error: `rejected by the core: more than ${this.#rate.perSecond} calls per second from this window ` +
+        "(the command did not run)",
+    });
+  }
+
+  /** A sealed call (a string envelope, or a large call's bytes), opened by the window's session. */
+  async #openSealed(envelope: string | Uint8Array<ArrayBuffer>): Promise<Invocation | string> {
+    if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
+    const session = this.#documents.session;
+    if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
+    const sid = typeof envelope === "string" ? undefined : binaryEnvelopeParts(envelope)?.sid ?? "";
+    if (this.#documents.isStale(typeof envelope === "string" ? envelope : "", sid)) {
+      // Sealed for a document that has since been replaced: it did not run; the relay sends it again.
+      return JSON.stringify({ ok: false, stale: true, error: "sealed for a replaced isolation document" });
+    }
+    return await session.open(envelope, this.#options.config.limits);
   }
 
   /** "a" + {ticket, after}: the relay vouches that the document served for this ticket is up, and says

@@ -79,10 +79,25 @@ export const contentWindow = IFramePrototype
   ? getter<Window | null>(IFramePrototype, "contentWindow")
   : () => null;
 
+/** fetch, and reading a response as text: the relay POSTs large calls to the core with them. */
+const nativeFetch = win.fetch;
+export const fetchSafe = (url: string, init: RequestInit): Promise<Response> =>
+  apply(nativeFetch, win, [url, init]) as Promise<Response>;
+export const responseText = typeof Response === "function"
+  ? uncurry(Response.prototype.text) as (response: Response) => Promise<string>
+  : () => Promise.reject(new Error("no fetch here"));
+
 /** postMessage to another window, taken from this one's own (Window operations live on the instance). */
 const windowPostMessage = win.postMessage;
 export const postToWindow = (target: Window, data: unknown, targetOrigin: string): void =>
   void apply(windowPostMessage, target, [data, targetOrigin]);
+/** The same, handing over `transfer` (the buffers move, nothing is copied). */
+export const postToWindowTransfer = (
+  target: Window,
+  data: unknown,
+  targetOrigin: string,
+  transfer: Transferable[],
+): void => void apply(windowPostMessage, target, [data, targetOrigin, transfer]);
 
 export const SafeMutationObserver = typeof MutationObserver === "function" ? MutationObserver : null;
 export const observe = SafeMutationObserver

@@ -6,7 +6,7 @@
 //   relay ⇄ core: the script message handler (WIRE prefixes) and deliverEvent(), evaluated here.
 // Page scripts share the DOM with it but none of its objects. This world's capture listener on the window
 // is registered at document start, before any page script's, and hides every message of the frame.
-import { type RelayConfig, WIRE } from "../protocol/messages.ts";
+import { IPC_PATH, IPC_TOKEN_HEADER, type RelayConfig, WIRE } from "../protocol/messages.ts";
 import { base64ToBytes, bytesToBase64 } from "../protocol/seal.ts";
 import { packMessage, restoreBytes, unpackMessage } from "../protocol/wire.ts";
 import {
@@ -16,6 +16,7 @@ import {
   arraySplice,
   defineProperty,
   isArray,
+  isView,
   jsonStringify,
   own,
   promiseResolve,
@@ -29,6 +30,7 @@ import {
   createElement,
   doc,
   documentElement,
+  fetchSafe,
   isTrusted,
   messageData,
   messageOrigin,
@@ -36,6 +38,7 @@ import {
   microtask,
   postToWindow,
   removeElement,
+  responseText,
   setAttribute,
   stopImmediatePropagation,
   textContent,
@@ -86,9 +89,23 @@ export function startRelay(config: RelayConfig): void {
       ok ? { t: "answer", id, nonce, ok, value } : { t: "answer", id, nonce, ok, error: SafeString(value) },
     );
 
+  /** A large call's byte envelope, POSTed to the core: the body is read as bytes there, not as a string
+   * through the script message. A POST that does not go through (a CSP without 'self' in connect-src)
+   * falls back to the message, in base64. */
+  const post = (bytes: Uint8Array): Promise<string> =>
+    promiseThen(
+      fetchSafe(`${config.appOrigin}${IPC_PATH}`, {
+        method: "POST",
+        body: bytes as Uint8Array<ArrayBuffer>,
+        headers: { [IPC_TOKEN_HEADER]: config.ipcToken },
+        cache: "no-store",
+      }),
+      (response) => responseText(response),
+      () => toCore(WIRE.sealed + WIRE.bytes + bytesToBase64(bytes)),
+    );
   /** The core's answer, bytes restored; a reply that cannot be read is an error answer. */
-  const ask = (text: string): Promise<Record<string, unknown>> =>
-    promiseThen(toCore(text), (reply) => {
+  const ask = (sent: string | Uint8Array): Promise<Record<string, unknown>> =>
+    promiseThen(typeof sent === "string" ? toCore(sent) : post(sent), (reply) => {
       const answer = parseAnswer(reply);
       const blobs = own(answer, "blobs");
       if (isArray(blobs)) {
@@ -120,6 +137,7 @@ export function startRelay(config: RelayConfig): void {
         return true;
       },
       toCore: (envelope) => {
+        if (typeof envelope !== "string") return ask(envelope);
         const problem = tooLarge(envelope);
         if (problem !== null) {
           return promiseResolve({ ok: false, error: problem }) as Promise<Record<string, unknown>>;
@@ -204,8 +222,10 @@ export function startRelay(config: RelayConfig): void {
   function fromRuntime(data: unknown) {
     const type = own(data, "airlock");
     if (type === "sealed") {
-      const copy = own(data, "copy"), envelope = own(data, "envelope");
-      if (typeof copy === "string" && typeof envelope === "string") calls!.sealed(copy, envelope);
+      const copy = own(data, "copy"), envelope = own(data, "envelope"), bytes = own(data, "bytes");
+      if (typeof copy !== "string") return;
+      if (typeof envelope === "string") calls!.sealed(copy, envelope);
+      else if (isView(bytes)) calls!.sealed(copy, bytes as Uint8Array);
     } else if (type === "refused") {
       const copy = own(data, "copy");
       if (typeof copy === "string") calls!.refused(copy, SafeString(own(data, "error")));

@@ -40,8 +40,9 @@ export interface CallsDeps {
   settle(id: string, nonce: string, ok: boolean, value: unknown): void;
   /** Posts a copy to the ready runtime; false when there is none. */
   toRuntime(copy: string, nonce: string, message: unknown): boolean;
-  /** Forwards an envelope to the core; resolves to the core's answer, parsed (bytes restored). */
-  toCore(envelope: string): Promise<Record<string, unknown>>;
+  /** Forwards an envelope (a string, or a large call's bytes) to the core; resolves to the core's answer,
+   * parsed (bytes restored). */
+  toCore(envelope: string | Uint8Array): Promise<Record<string, unknown>>;
   readyTimeoutMs: number;
   hookTimeoutMs: number;
 }
@@ -52,7 +53,7 @@ export interface Calls {
   ready(): void;
   /** The runtime is gone: copies it held are abandoned, their calls queued again. */
   gone(): void;
-  sealed(copy: string, envelope: string): void;
+  sealed(copy: string, envelope: string | Uint8Array): void;
   refused(copy: string, error: string): void;
   /** Rejects every call not at the core (they did not run) with this reason. */
   failWaiting(reason: string): void;
@@ -121,7 +122,7 @@ export function createCalls(deps: CallsDeps): Calls {
     }, call.deadline - dateNow());
   };
 
-  const atCore = (call: Call, envelope: string) => {
+  const atCore = (call: Call, envelope: string | Uint8Array) => {
     call.place = "core";
     cancel(call.timer);
     const toCore = deps.toCore;

@@ -2,7 +2,8 @@
 // message handling for it (core/window.ts). Its own isolation sessions, keys, tickets and outbox.
 import { pageScript, pluginInitScript, relayScript } from "./scripts.ts";
 import { devConsoleScript } from "./dev_console.ts";
-import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts";
+import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER, IPC_PATH, IPC_TOKEN_HEADER } from "../protocol/messages.ts";
+import type { SchemeRequest } from "../protocol/scheme.ts";
 import type { SchemeResponse } from "../protocol/scheme.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
 import { Webview } from "../native/webview.ts";
@@ -128,7 +129,12 @@ export class AppWindow implements WindowHandle, WindowControl {
       height: spec.height,
       schemes: {
         // The frontend API as an ES module, at a path reserved for it.
-        app: (request) => request.path === API_MODULE_PATH ? apiModule() : parts.asset(request.path),
+        app: (request) =>
+          request.path === IPC_PATH && request.method === "POST"
+            ? ipcAnswer(core, request)
+            : request.path === API_MODULE_PATH
+            ? apiModule()
+            : parts.asset(request.path),
         isolation: (request) => core.serveIsolation(request),
         // Tauri's asset protocol (convertFileSrc): files in app.security.assetProtocol.scope only.
         asset: (request) =>
@@ -147,6 +153,7 @@ export class AppWindow implements WindowHandle, WindowControl {
             hookTimeoutMs: parts.config.limits.hookTimeoutMs,
             readyTimeoutMs: parts.config.limits.readyTimeoutMs,
             coreHandler: CORE_HANDLER,
+            ipcToken: core.ipcToken,
           }),
           world: BRIDGE_WORLD,
         },
@@ -295,4 +302,17 @@ export class AppWindow implements WindowHandle, WindowControl {
   close(): Promise<void> {
     return this.#view.close();
   }
+}
+
+/** A large call POSTed by the relay (frontend/relay.ts): the core's answer, as the response body. */
+async function ipcAnswer(core: WindowCore, request: SchemeRequest): Promise<SchemeResponse> {
+  // One byte over the largest envelope the core accepts: a longer body is refused unread.
+  const body = request.body(core.maxWireChars);
+  const answer = await core.handlePost(body, request.header(IPC_TOKEN_HEADER));
+  return {
+    status: 200,
+    contentType: "application/json",
+    body: new TextEncoder().encode(answer),
+    headers: { "Cache-Control": "no-store" },
+  };
 }

@@ -4,9 +4,9 @@
 // returns for the core. It talks to the relay alone: the relay's messages carry this document's secret
 // (page scripts can post to the frame too), and its own go to the parent, whose relay knows this
 // document by its origin.
-import type { RuntimeConfig } from "../protocol/messages.ts";
+import { LARGE_CALL_BYTES, type RuntimeConfig } from "../protocol/messages.ts";
 import { packMessage, tooDeep, unpackMessage } from "../protocol/wire.ts";
-import { base64ToBytes, openEvent, sealEnvelope } from "../protocol/seal.ts";
+import { base64ToBytes, openEvent, sealEnvelope, sealEnvelopeBytes } from "../protocol/seal.ts";
 import {
   ArrayPrototype,
   defineProperty,
@@ -22,6 +22,7 @@ import {
   SafePromise,
   SafeString,
   stringStartsWith,
+  typedArrayBuffer,
   typedArrayByteLength,
 } from "../protocol/primordials.ts";
 import {
@@ -34,6 +35,7 @@ import {
   messageOrigin,
   messageSource,
   postToWindow,
+  postToWindowTransfer,
   removeElement,
   win,
 } from "../frontend/dom.ts";
@@ -119,13 +121,23 @@ function startRuntime(config: RuntimeConfig): void {
       }
       // Number and queue in the same turn, so queue order is sequence order.
       const number = ++seq;
-      const envelope = promiseThen(
+      // A large call is sealed as bytes and handed over (transferred, not copied): the relay POSTs it.
+      const large = size > LARGE_CALL_BYTES;
+      const envelope: Promise<string | Uint8Array<ArrayBuffer>> = promiseThen(
         key,
-        (cryptoKey) => sealEnvelope(cryptoKey, windowLabel, sid, number, plaintext),
+        (cryptoKey) =>
+          large
+            ? sealEnvelopeBytes(cryptoKey, windowLabel, sid, number, plaintext)
+            : sealEnvelope(cryptoKey, windowLabel, sid, number, plaintext),
       );
       posted = promiseThen(
         promiseThen(posted, () => envelope),
-        (sealed) => post({ airlock: "sealed", copy, envelope: sealed }),
+        (sealed) =>
+          typeof sealed === "string"
+            ? post({ airlock: "sealed", copy, envelope: sealed })
+            : postToWindowTransfer(parent, { airlock: "sealed", copy, bytes: sealed }, appOrigin, [
+              typedArrayBuffer(sealed),
+            ]),
         (error) => refuse(`sealing failed: ${describe(error)}`),
       );
     });

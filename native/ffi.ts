@@ -39,6 +39,8 @@ const GOBJECT = {
 
 const GIO = {
   g_memory_input_stream_new_from_bytes: { parameters: [P], result: P },
+  // Reading a scheme request's body (gboolean g_input_stream_read_all(stream, buf, count, &read, NULL, &err)).
+  g_input_stream_read_all: { parameters: [P, B, "u64", B, P, B], result: "i32" },
 } as const;
 
 const SOUP = {
@@ -145,6 +147,7 @@ const WEBKIT = {
   webkit_uri_scheme_request_get_scheme: { parameters: [P], result: P },
   webkit_uri_scheme_request_get_path: { parameters: [P], result: P },
   webkit_uri_scheme_request_get_uri: { parameters: [P], result: P },
+  webkit_uri_scheme_request_get_http_body: { parameters: [P], result: P },
   // Navigation policy: where a frame is about to go, and the answer.
   webkit_navigation_policy_decision_get_navigation_action: { parameters: [P], result: P },
   webkit_navigation_action_get_request: { parameters: [P], result: P },

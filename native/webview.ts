@@ -459,11 +459,6 @@ export class Webview {
     return this.#options.onCloseRequested?.() ?? false;
   }
 
-  /** @internal */
-  onLoadCommitted(): void {
-    this.#options.onPageCommitted?.();
-  }
-
   /** @internal decide-policy: 1 when the decision is made here (used or ignored), 0 for WebKit's default. */
   decide(decision: Deno.PointerValue, type: number): number {
     const newWindow = type === WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION;
@@ -486,6 +481,11 @@ export class Webview {
       newWindow,
       userGesture: webkit.webkit_navigation_action_is_user_gesture(action) !== 0,
     }) ?? true);
+  }
+
+  /** @internal */
+  onLoadCommitted(): void {
+    this.#options.onPageCommitted?.();
   }
 
   /** @internal */
@@ -573,6 +573,7 @@ export class Webview {
       method: readCString(webkit.webkit_uri_scheme_request_get_http_method(request)) ?? "GET",
       header: (name) =>
         headers ? readCString(soup.soup_message_headers_get_one(headers, cString(name))) : null,
+      body: (max) => this.#readBody(request, max),
     };
     const handler = this.#options.schemes[scheme];
     gobject.g_object_ref(request);
@@ -589,6 +590,47 @@ export class Webview {
         this.#settled();
         wakeLoop();
       });
+  }
+
+  /** A scheme request's body, read whole while the request is being served (WebKit hands it over as a
+   * stream of what the page sent): null when there is none or it is longer than max. */
+  #readBody(request: Deno.PointerValue, max: number): Uint8Array<ArrayBuffer> | null {
+    const { webkit, gio, gobject } = this.#lib;
+    const stream = webkit.webkit_uri_scheme_request_get_http_body(request);
+    if (!stream) return null;
+    try {
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      const read = new BigUint64Array(1);
+      const error = new BigUint64Array(1);
+      for (;;) {
+        const chunk = new Uint8Array(Math.min(1 << 20, max + 1 - total) || 1);
+        if (!gio.g_input_stream_read_all(stream, chunk, BigInt(chunk.byteLength), read, null, error)) {
+          takeGError(error);
+          return null;
+        }
+        const n = Number(read[0]);
+        total += n;
+        if (total > max) return null;
+        if (n > 0) chunks.push(n === chunk.byteLength ? chunk : chunk.subarray(0, n));
+        if (n < chunk.byteLength) break;
+      }
+      if (
+        chunks.length === 1 && chunks[0].byteOffset === 0 &&
+        chunks[0].byteLength === chunks[0].buffer.byteLength
+      ) {
+        return chunks[0] as Uint8Array<ArrayBuffer>;
+      }
+      const body = new Uint8Array(total);
+      let at = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      return body;
+    } finally {
+      gobject.g_object_unref(stream);
+    }
   }
 
   /** One in-flight answer is done; the last one after the window closed releases the web context. */

@@ -17,6 +17,8 @@ export const WIRE = {
   alive: "a",
   /** "s" + a sealed envelope. */
   sealed: "s",
+  /** After "s": "b" + a large call's byte envelope in base64 (when its POST could not be made). */
+  bytes: "b",
   /** "p" + an unsealed (brownfield) call, packed and base64. */
   plain: "p",
 } as const;
@@ -45,6 +47,9 @@ export interface RelayConfig {
   /** The longest string the relay passes to the core (what maxMessageBytes takes in base64). */
   maxWireChars: number;
   coreHandler: string;
+  /** Sent with each large call's POST (IPC_TOKEN_HEADER): the core answers a POST only with it, and
+   * only this world has it. */
+  ipcToken: string;
 }
 
 /** The isolation runtime's settings, inlined into one keyed document. */
@@ -61,3 +66,11 @@ export interface RuntimeConfig {
   maxDepth: number;
   hookTimeoutMs: number;
 }
+
+/** Calls whose packed bytes are larger than this travel sealed as bytes, POSTed by the relay to IPC_PATH;
+ * smaller ones as a string through the script message (a tiny POST costs more than the message). */
+export const LARGE_CALL_BYTES = 64 * 1024;
+/** Where the relay POSTs a large call's byte envelope (app:// scheme, handled by the core). */
+export const IPC_PATH = "/__airlock/ipc";
+/** The header carrying the relay's token with that POST. */
+export const IPC_TOKEN_HEADER = "X-Airlock-Relay";

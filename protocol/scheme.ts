@@ -7,6 +7,8 @@ export interface SchemeRequest {
   method: string;
   /** A request header, or null (the isolation scheme refuses any request with an Origin header). */
   header(name: string): string | null;
+  /** The request's body (a POST's), read at most `max` bytes: null when there is none or it is longer. */
+  body(max: number): Uint8Array<ArrayBuffer> | null;
 }
 
 export interface SchemeResponse {

@@ -8,17 +8,25 @@ import {
   base64ToBytesNative,
   btoaSafe,
   bytesToBase64Native,
+  dataViewGetUint32,
+  dataViewSetUint32,
   fromCharCode,
   isSafeInteger,
   jsonParse,
   jsonStringify,
   own,
   randomBytes,
+  SafeDataView,
   SafeError,
   SafeUint8Array,
   stringCharCodeAt,
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
   typedArrayLength,
+  typedArraySet,
   typedArraySubarray,
+  utf8Decode,
   utf8Encode,
 } from "./primordials.ts";
 
@@ -135,4 +143,59 @@ export async function openEvent(
     base64ToBytes(ct),
   );
   return { seq, plaintext: new SafeUint8Array(plaintext) };
+}
+
+/**
+ * A large call's envelope as bytes, for the relay to POST rather than to send as a string (a third larger
+ * in base64, and read through two string copies): "AIRB", the session id (32 hex characters), the
+ * sequence number (4 bytes, big-endian), the 12-byte IV, then the ciphertext with its tag. Same key, same
+ * AAD, same checks on the other side as the string envelope.
+ */
+export async function sealEnvelopeBytes(
+  key: CryptoKey,
+  window: string,
+  sid: string,
+  seq: number,
+  plaintext: Uint8Array<ArrayBuffer>,
+  iv: Uint8Array<ArrayBuffer> = randomBytes(12),
+): Promise<Uint8Array<ArrayBuffer>> {
+  const ciphertext = new SafeUint8Array(
+    await aesGcmEncrypt(key, iv, envelopeAad(window, sid, seq), plaintext),
+  );
+  const out = new SafeUint8Array(BINARY_HEADER_BYTES + typedArrayLength(ciphertext));
+  typedArraySet(out, BINARY_MAGIC, 0);
+  typedArraySet(out, utf8Encode(sid), 4);
+  dataViewSetUint32(new SafeDataView(typedArrayBuffer(out)), 36, seq);
+  typedArraySet(out, iv, 40);
+  typedArraySet(out, ciphertext, BINARY_HEADER_BYTES);
+  return out;
+}
+
+const BINARY_MAGIC = utf8Encode("AIRB");
+/** Magic, session id, sequence number, IV. */
+export const BINARY_HEADER_BYTES = 4 + 32 + 4 + 12;
+
+/** The parts of a byte envelope, or null when it is not one (the core checks each part further). */
+export function binaryEnvelopeParts(
+  bytes: Uint8Array<ArrayBuffer>,
+): { sid: string; seq: number; iv: Uint8Array<ArrayBuffer>; ct: Uint8Array<ArrayBuffer> } | null {
+  if (typedArrayLength(bytes) < BINARY_HEADER_BYTES + 16) return null;
+  for (let i = 0; i < 4; i++) if (bytes[i] !== BINARY_MAGIC[i]) return null;
+  let sid: string;
+  try {
+    sid = utf8Decode(typedArraySubarray(bytes, 4, 36));
+  } catch {
+    return null;
+  }
+  const view = new SafeDataView(
+    typedArrayBuffer(bytes),
+    typedArrayByteOffset(bytes),
+    typedArrayByteLength(bytes),
+  );
+  return {
+    sid,
+    seq: dataViewGetUint32(view, 36),
+    iv: typedArraySubarray(bytes, 40, BINARY_HEADER_BYTES) as Uint8Array<ArrayBuffer>,
+    ct: typedArraySubarray(bytes, BINARY_HEADER_BYTES) as Uint8Array<ArrayBuffer>,
+  };
 }

@@ -126,6 +126,7 @@ async function open(mode: Mode): Promise<Subject> {
   subject.app = await launch({
     tap: (wire) => {
       if (wire[0] === "s" || wire[0] === "p") subject.lastWire = wire.length - 1;
+      if (wire[0] === "B") subject.lastWire = Number(wire.slice(1)); // a large call, POSTed as bytes
     },
     config: await configFor(mode),
     label: mode,

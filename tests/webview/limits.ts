@@ -106,7 +106,11 @@ Deno.test("binary: Uint8Array and ArrayBuffer cross isolation as bytes, 1 MiB on
   const seen: unknown[] = [];
   const sizes: number[] = []; // what the core receives for each call
   const app = await launch({
-    tap: (message) => void (message.startsWith("s") && sizes.push(message.length - 1)),
+    // A large call is POSTed as bytes ("B" + its size); a small one is a string ("s" + envelope).
+    tap: (message) =>
+      void (message.startsWith("B")
+        ? sizes.push(Number(message.slice(1)))
+        : message.startsWith("s") && sizes.push(message.length - 1)),
     config: await makeApp(),
     commands: {
       bytes: (args: { data: Uint8Array; raw: Uint8Array; label: string }) => {
@@ -273,5 +277,32 @@ Deno.test("rate limit: one window's flood is refused over its rate while another
     assert.ok(Math.max(...latencies) < 1500, `calm window latencies ${latencies.map(Math.round)}`);
   } finally {
     for (const window of app.windows()) await window.close();
+  }
+});
+
+Deno.test("large calls: POSTed as bytes by the relay; a page's own POST to the endpoint runs nothing", async () => {
+  const taps: string[] = [];
+  let ran = 0;
+  const audit: string[] = [];
+  const app = await launch({
+    config: await makeApp(),
+    tap: (wire) => void taps.push(wire[0] === "B" ? wire : wire[0]),
+    audit: (entry) => audit.push(entry.reason),
+    commands: { size: (args: { data: Uint8Array }) => (ran++, args.data.length) },
+  });
+  try {
+    assert.equal(await app.evaluate(`${INVOKE}("size", { data: new Uint8Array(300000) })`), 300000);
+    assert.ok(taps.some((t) => /^B300\d{3}$/.test(t)), `a byte envelope was POSTed: ${taps}`);
+    // The page can reach the endpoint (same origin), but without the relay's token nothing opens or runs.
+    const answer = await app.evaluate(`fetch("/__airlock/ipc", {
+      method: "POST",
+      body: new Uint8Array(70000),
+      headers: { "X-Airlock-Relay": "guess" },
+    }).then((r) => r.json())`);
+    assert.deepEqual(answer, { ok: false, error: "rejected by the core: a POST without the relay's token" });
+    assert.equal(ran, 1);
+    assert.ok(audit.includes("a POST without the relay's token"));
+  } finally {
+    await app.close();
   }
 });

@@ -32,11 +32,23 @@ const PROBE = `(async () => {
     injected: window.injectedRan === true,
     styled: getComputedStyle(document.getElementById("p")).color,
     invoke: await window.__TAURI__.core.invoke("echo", { ok: 1 }),
+    // A large call is POSTed by the relay; where the CSP's connect-src refuses that, it goes as a message.
+    large: (await window.__TAURI__.core.invoke("echo", { data: new Uint8Array(200000) })).data.length,
   };
 })()`;
 
 Deno.test("page security: app.security.csp blocks eval and injected inline scripts; the app's own inline script and style run; the bridge works", async () => {
-  const app = await appWithSecurity({ csp: "default-src 'self'; connect-src 'self' ipc: http://ipc.localhost" });
+  const app = await appWithSecurity({
+    csp: "default-src 'self'; connect-src 'self' ipc: http://ipc.localhost",
+  });
+  const strict = await appWithSecurity({ csp: "default-src 'self'; connect-src ipc: http://ipc.localhost" });
+  try {
+    const seen = await strict.evaluate(PROBE) as Record<string, unknown>;
+    assert.equal(seen.large, 200000);
+    assert.equal(seen.eval, "EvalError");
+  } finally {
+    await strict.close();
+  }
   try {
     assert.deepEqual(await app.evaluate(PROBE), {
       eval: "EvalError",
@@ -44,6 +56,7 @@ Deno.test("page security: app.security.csp blocks eval and injected inline scrip
       injected: false,
       styled: "rgb(1, 2, 3)",
       invoke: { ok: 1 },
+      large: 200000,
     });
     const header = await app.evaluate(
       `fetch("/index.html").then((r) => r.headers.get("content-security-policy"))`,
