@@ -555,7 +555,7 @@ Deno.test("load: v1 tauri.conf.json in src-tauri, folders beside it", async () =
       allowPageWindows: false,
       http: DEFAULT_HTTP,
       fs: [],
-    ...NO_SECURITY,
+      ...NO_SECURITY,
     });
   });
 });
