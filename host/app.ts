@@ -12,7 +12,7 @@ import { MANIFESTS } from "../core/plugins/manifests.ts";
 import { documentCsp } from "../core/security.ts";
 import type { Asset } from "../core/assets.ts";
 import type { AuditEntry } from "../core/window.ts";
-import { AppWindow, type WindowHandle } from "./window.ts";
+import { API_MODULE_PATH, apiModule, AppWindow, type WindowHandle } from "./window.ts";
 import { enableAutomation } from "../native/automation.ts";
 
 export interface LaunchOptions {
@@ -170,21 +170,30 @@ export class App {
     return window;
   }
 
-  /** A file of the app's frontend, with the app's security headers (and its CSP on HTML documents). */
+  /**
+   * A file of the app's frontend (or Airlock's API module), with the app's security headers and its CSP —
+   * on every response, not only HTML: a same-origin 404, SVG or XML document in a frame would otherwise be
+   * a page without the policy. HTML gets the hashes of its own inline scripts and styles added.
+   */
   async #asset(path: string): Promise<Asset> {
     const { embedded } = this.options;
-    const asset = embedded
+    const asset = path === API_MODULE_PATH
+      ? apiModule()
+      : embedded
       ? embeddedAssets(embedded.frontend)(path)
       : await readAsset(this.config.frontendDir, path);
     const { security } = this.config;
-    const headers: Record<string, string> = { ...asset.headers, ...security.headers };
-    if (asset.status === 200 && /^text\/html\b/.test(asset.contentType)) {
-      const csp = await documentCsp(security, new TextDecoder().decode(asset.body), {
-        dev: this.options.dev ?? false,
-        isolation: this.config.pattern.use === "isolation",
-      });
-      if (csp) headers["Content-Security-Policy"] = csp;
-    }
+    const headers: Record<string, string> = {
+      ...asset.headers,
+      "X-Content-Type-Options": "nosniff",
+      ...security.headers,
+    };
+    const html = asset.status === 200 && /^(text\/html|application\/xhtml\+xml)\b/.test(asset.contentType);
+    const csp = await documentCsp(security, html ? new TextDecoder().decode(asset.body) : "", {
+      dev: this.options.dev ?? false,
+      isolation: this.config.pattern.use === "isolation",
+    });
+    if (csp) headers["Content-Security-Policy"] = csp;
     return { ...asset, headers };
   }
 

@@ -40,7 +40,7 @@ let warnedNoDataDir = false;
 
 /** `import { invoke, fs } from "/__airlock/api.js"`: the same API as the window.airlock global. */
 export const API_MODULE_PATH = "/__airlock/api.js";
-const apiModule = (): SchemeResponse => ({
+export const apiModule = (): SchemeResponse => ({
   status: 200,
   contentType: "text/javascript; charset=utf-8",
   body: new TextEncoder().encode(
@@ -129,11 +129,10 @@ export class AppWindow implements WindowHandle, WindowControl {
       height: spec.height,
       schemes: {
         // The frontend API as an ES module, at a path reserved for it.
+        // The app's files (the API module among them, with the app's CSP and headers), and large calls.
         app: (request) =>
           request.path === IPC_PATH && request.method === "POST"
             ? ipcAnswer(core, request)
-            : request.path === API_MODULE_PATH
-            ? apiModule()
             : parts.asset(request.path),
         isolation: (request) => core.serveIsolation(request),
         // Tauri's asset protocol (convertFileSrc): files in app.security.assetProtocol.scope only.
@@ -313,6 +312,11 @@ async function ipcAnswer(core: WindowCore, request: SchemeRequest): Promise<Sche
     status: 200,
     contentType: "application/json",
     body: new TextEncoder().encode(answer),
-    headers: { "Cache-Control": "no-store" },
+    // Never a document: nothing in it may run, whatever frame it is loaded in.
+    headers: {
+      "Cache-Control": "no-store",
+      "Content-Security-Policy": "default-src 'none'",
+      "X-Content-Type-Options": "nosniff",
+    },
   };
 }

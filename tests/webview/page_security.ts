@@ -125,3 +125,40 @@ Deno.test("page security: an unknown app.security key stops the app with its nam
     /app\.security\.cspp is not a security option/,
   );
 });
+
+Deno.test("page security: every same-origin response carries the CSP (404s, the API module, SVG, JSON), so no frame escapes it", async () => {
+  const config = await makeApp({
+    frontend: {
+      "index.html": PAGE,
+      "logo.svg": `<svg xmlns="http://www.w3.org/2000/svg"/>`,
+      "data.json": "{}",
+    },
+  });
+  const raw = JSON.parse(await Deno.readTextFile(config));
+  raw.app = { security: { csp: "default-src 'self'" } };
+  await Deno.writeTextFile(config, JSON.stringify(raw));
+  const app = await launch({ config, audit: () => {} });
+  try {
+    const seen = await app.evaluate(`(async () => {
+      const out = {};
+      for (const path of ["/no-such-file", "/__airlock/api.js", "/logo.svg", "/data.json"]) {
+        const frame = document.createElement("iframe");
+        frame.src = path;
+        const loaded = new Promise((resolve) => frame.onload = resolve);
+        document.body.appendChild(frame);
+        await loaded;
+        try { out[path] = frame.contentWindow.eval("42"); } catch (error) { out[path] = error.name; }
+        out[path + " header"] = (await fetch(path)).headers.get("content-security-policy");
+        out[path + " nosniff"] = (await fetch(path)).headers.get("x-content-type-options");
+      }
+      return out;
+    })()`) as Record<string, unknown>;
+    for (const path of ["/no-such-file", "/__airlock/api.js", "/logo.svg", "/data.json"]) {
+      assert.equal(seen[path], "EvalError", `${path}: ${JSON.stringify(seen)}`);
+      assert.match(String(seen[`${path} header`]), /^default-src 'self'/);
+      assert.equal(seen[`${path} nosniff`], "nosniff");
+    }
+  } finally {
+    await app.close();
+  }
+});
