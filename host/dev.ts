@@ -89,8 +89,9 @@ export function watchApp(app: AppHandle, options: DevOptions = {}): DevWatcher {
   return { close };
 }
 
-function describe(paths: string[]): string {
-  const names = paths.map((path) => path.split(/[\\/]/).pop());
+/** "a.js, b.css and 2 more": the changed files' names, each once. */
+export function describe(paths: string[]): string {
+  const names = [...new Set(paths.map((path) => path.split(/[\\/]/).pop()))];
   return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
 }
 

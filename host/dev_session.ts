@@ -6,7 +6,7 @@
 // app is left as it is, to be restarted by the next change.
 import { basename, dirname, join, resolve } from "node:path";
 import { type AppHandle, type AppSetup, launch, type LaunchOptions } from "./app.ts";
-import { changedContent, type DevWatcher, isEditorScratch, watchApp } from "./dev.ts";
+import { changedContent, describe, type DevWatcher, isEditorScratch, watchApp } from "./dev.ts";
 import { ConfigError, loadConfig } from "../core/config.ts";
 import type { Commands } from "../core/router.ts";
 
@@ -46,6 +46,7 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
   const log = options.log ?? ((line: string) => console.log(line));
   const debounceMs = options.debounceMs ?? 120;
   const configFile = resolve(options.configFile);
+  const capabilitiesDir = join(dirname(configFile), "capabilities");
   let app: AppHandle | null = null;
   let appWatcher: DevWatcher | null = null;
   let coreWatchers: Deno.FsWatcher[] = [];
@@ -56,6 +57,11 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
 
   /** The config, the commands module and what it is made of: what a restart needs to know. */
   const prepare = async (fresh: boolean) => {
+    // What the files hold when they are read (the config and capability files just before, the commands
+    // module's just after): what later changes are measured against, those made before the watchers exist
+    // included (watchCore).
+    const before = new Map<string, string>();
+    await changedContent([configFile, ...filesIn(capabilitiesDir)], before);
     const config = await loadConfig(configFile);
     const commandsFile = options.commandsFile ? resolve(options.commandsFile) : config.commandsModule;
     const module = commandsFile ? await options.commands.load(commandsFile, fresh) : { commands: {} };
@@ -68,7 +74,8 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
         return [commandsFile];
       });
     }
-    return { config, module, inputs };
+    await changedContent(inputs, before);
+    return { config, module, inputs, before };
   };
 
   const start = async (prepared: Awaited<ReturnType<typeof prepare>>) => {
@@ -84,7 +91,7 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
     });
     if (options.verbose) { for (const line of next.isolation?.report ?? []) log(`airlock: ${line}`); }
     appWatcher = watchApp(next, { log, debounceMs });
-    watchCore(prepared.inputs);
+    watchCore(prepared.inputs, prepared.before);
     return next;
   };
 
@@ -125,27 +132,26 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
           }`,
         );
         // Still watch what the core is made of, to try again.
-        watchCore(prepared.inputs);
+        watchCore(prepared.inputs, prepared.before);
       }
     });
   };
 
   /** Watches the config, the capability files and the commands module's files (their folders, so an
    * editor's save by rename is seen). */
-  const watchCore = (inputs: string[]) => {
+  const watchCore = (inputs: string[], before: Map<string, string>) => {
     for (const watcher of coreWatchers) watcher.close();
     coreWatchers = [];
     const files = new Set([configFile, ...inputs]);
-    const capabilities = join(dirname(configFile), "capabilities");
+    const capabilities = capabilitiesDir;
     const folders = new Set([...files].map((file) => dirname(file)));
     const relevant = (path: string) =>
       !isEditorScratch(path) &&
       (files.has(path) || path === capabilities || path.startsWith(capabilities + "/"));
     let timer: ReturnType<typeof setTimeout> | undefined;
     let changed = new Set<string>();
-    // What the files hold now: saving one unchanged restarts nothing.
-    const seen = new Map<string, string>();
-    const seeded = changedContent([...files], seen);
+    // What the files held when read: saving one unchanged restarts nothing.
+    const seen = before;
     const watch = (paths: string[], recursive: boolean) => {
       const watcher = Deno.watchFs(paths, { recursive });
       coreWatchers.push(watcher);
@@ -159,7 +165,6 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
           timer = setTimeout(async () => {
             const paths = [...changed];
             changed = new Set();
-            await seeded;
             if (await changedContent(paths, seen)) restart(paths);
           }, debounceMs);
         }
@@ -168,6 +173,13 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
     };
     watch([...folders], false);
     if (isFolder(capabilities)) watch([capabilities], true);
+    // Changed while the app was being read and started (a folder and its files made in one go): seen by
+    // no watcher, so restart once more.
+    const candidates = [...new Set([...files, ...filesIn(capabilities)])];
+    const held = new Map(seen);
+    void changedContent(candidates, seen).then((changed) => {
+      if (changed) restart(candidates.filter((file) => seen.get(file) !== held.get(file)));
+    });
   };
 
   const first = await prepare(false);
@@ -199,17 +211,23 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
   };
 }
 
+function filesIn(dir: string): string[] {
+  if (!isFolder(dir)) return [];
+  const out: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) out.push(...filesIn(path));
+    else out.push(path);
+  }
+  return out;
+}
+
 function isFolder(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
   } catch {
     return false;
   }
-}
-
-function describe(paths: string[]): string {
-  const names = [...new Set(paths.map((path) => basename(path)))];
-  return names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
 }
 
 function oneLine(error: unknown): string {

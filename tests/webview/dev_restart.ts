@@ -155,6 +155,30 @@ Deno.test("dev: a change to the commands module, a file it imports or the config
       ok: true,
       value: 20,
     });
+
+    // A capability file beside the config (a new folder, then a file in it): the policy is re-read.
+    const restartsBefore = session.restarts;
+    await Deno.mkdir(join(root, "capabilities"));
+    await Deno.writeTextFile(
+      join(root, "capabilities", "default.json"),
+      JSON.stringify({ identifier: "default", windows: ["main"], permissions: ["core:default"] }),
+    );
+    await until(
+      () =>
+        Promise.resolve(
+          lines.some((line) => /(capabilities|default\.json) changed: core restarted/.test(line)),
+        ),
+      (seen) => seen,
+      "a restart for the capability file",
+    );
+    assert.ok(session.restarts > restartsBefore);
+    // Under that capability now: core:default grants no fs command, and the refusal names it.
+    const fs = await until(
+      () => app().evaluate(settle(`window.airlock.fs.exists("x", { baseDir: "appData" })`)),
+      (v) => (v as { ok?: boolean }).ok === false,
+      "the fs call refused",
+    ) as { error: string };
+    assert.match(fs.error, /none of its capabilities \(default\) grants it/);
   } finally {
     await session.close();
   }
@@ -189,4 +213,54 @@ Deno.test("launch: setup runs once the windows are open; its cleanup when the ap
     /setup says no/,
   );
   await opened!.closed; // its window was closed, not left behind
+});
+
+Deno.test("dev: a capability file written while a restart reads the app still gets a restart of its own", async () => {
+  const root = await appWithCommands();
+  const lines: string[] = [];
+  let wrote = false;
+  const writeCapability = async () => {
+    await Deno.mkdir(join(root, "capabilities"));
+    await Deno.writeTextFile(
+      join(root, "capabilities", "default.json"),
+      JSON.stringify({ identifier: "default", windows: ["main"], permissions: ["core:default"] }),
+    );
+  };
+  const session = await startDev({
+    configFile: join(root, "airlock.conf.json"),
+    commands: {
+      load: async (file, fresh) => {
+        const module = await importCommandsModule(file, { fresh });
+        if (!fresh) return module;
+        // The restarted app's setup runs after its config was read and before the new watchers exist:
+        // a file written then is in neither.
+        return {
+          commands: module.commands,
+          setup: async () => {
+            if (wrote) return;
+            wrote = true;
+            await writeCapability();
+          },
+        };
+      },
+      inputs: commandsInputs,
+    },
+    log: (line) => lines.push(line),
+    debounceMs: 50,
+  });
+  try {
+    await Deno.writeTextFile(join(root, "lib", "version.ts"), `export const version = 5;\n`);
+    await until(
+      async () =>
+        session.app
+          ? await session.app.evaluate(settle(`window.airlock.fs.exists("x", { baseDir: "appData" })`))
+          : "restarting",
+      (v) => /none of its capabilities \(default\)/.test((v as { error?: string }).error ?? ""),
+      "the capability to apply",
+    );
+    assert.ok(wrote);
+    assert.equal(session.restarts, 2, lines.join("\n"));
+  } finally {
+    await session.close();
+  }
 });
