@@ -4,6 +4,19 @@
 // as the page gave it, never the resolved one (that would tell the page where the user's files live).
 import { basename, dirname, isAbsolute, join, posix, resolve, sep, win32 } from "node:path";
 import type { FsCapabilityScope, PathPattern } from "./fs/scope.ts";
+import {
+  type DirEntry,
+  type FileHandle,
+  type FsBackend,
+  isChanged,
+  type Location,
+  type OpenOptions,
+  parentOf,
+} from "./fs/backend.ts";
+import { isMissing as isMissingPath, pathBackend, resolveReal } from "./fs/path_backend.ts";
+
+export type { DirEntry, FileHandle, FsBackend, Location, OpenOptions } from "./fs/backend.ts";
+export { TEMP_SUFFIX } from "./fs/backend.ts";
 
 export type FsErrorCode = "invalid" | "outside" | "read-only" | "not-found" | "exists" | "io";
 
@@ -20,13 +33,6 @@ export interface FsScope {
   name: string;
   root: string;
   write: boolean;
-}
-
-export interface DirEntry {
-  name: string;
-  isFile: boolean;
-  isDirectory: boolean;
-  isSymlink: boolean;
 }
 
 /** Tauri's FileInfo (plugin-fs), times in milliseconds since the epoch or null where the platform has none. */
@@ -56,9 +62,6 @@ export interface RecursiveOption {
 }
 
 export const MAX_PATH_LENGTH = 4096;
-/** Temp files of atomic writes end with this; a killed writer's leftovers are recognised by it. */
-export const TEMP_SUFFIX = ".airlock-tmp";
-const MAX_LINK_HOPS = 40;
 /** Attempts at opening a file that keeps changing under us before giving up (an atomic rewrite by another
  * writer can replace it between our check and our open; a swapped-in symlink keeps failing). */
 const OPEN_ATTEMPTS = 3;
@@ -92,24 +95,17 @@ export function appDataDir(identifier: string, platform: Platform = {}): string 
  * acted on itself); write, remove: the scope must be writable. */
 type Intent = "read" | "write" | "remove" | "link";
 
-/** Tauri's open options (plugin-fs OpenOptions), for file handles and in-place writes. */
-export interface OpenOptions {
-  read?: boolean;
-  write?: boolean;
-  append?: boolean;
-  truncate?: boolean;
-  create?: boolean;
-  createNew?: boolean;
-  mode?: number;
-}
-
 /** Tauri's WriteFileOptions: append, create (default true), createNew, mode. */
 export type WriteOptions = Pick<OpenOptions, "append" | "create" | "createNew" | "mode">;
 
-/** A checked path: the scope that decides what may be done there, and the symlink-free path to use. */
-interface Target {
+export interface ScopedFsOptions {
+  backend?: FsBackend;
+}
+
+/** A checked path: the scope that decides what may be done there, and where it is below that scope's real
+ * root (`real` is symlink-free but for the last component of a remove, rename or lstat). */
+interface Target extends Location {
   scope: FsScope;
-  real: string;
 }
 
 /**
@@ -117,32 +113,29 @@ interface Target {
  * or, without a base, an absolute path inside some scope. When scopes nest, the innermost scope containing
  * the resolved path decides whether it may be written, however the path was named.
  *
- * Races (TOCTOU): the check resolves every symlink, but a local process able to write inside a scope could
- * swap a folder for a symlink between the check and the use. Deno offers no openat or O_NOFOLLOW (and
- * /proc/self/fd, which would name an open file, needs --allow-all), so the use is checked again after the
- * fact: a file is opened, then before and after it is read must still resolve to the checked path with no
- * symlink on the way and be the same inode; a temp file must be in the checked folder before its data is
- * written and again just before the rename, whose source is a random name only that folder holds. mkdir,
- * remove, readDir and stat act on paths, re-checked just before (readDir and stat also after) the call. This
- * stops a symlink swapped in and left there, or swapped in for the open and straight back (the "race: ..."
- * tests). What remains, against a process that keeps swapping back and forth as fast as it can
- * (tests/fs/race.ts measures it): a read can, rarely, get through to the outside file when the swaps fall
- * just so around both re-checks; a swap landing inside the rename itself (the kernel looks up source and
- * target folders separately) can move the new file outside; a mkdir or remove can be redirected within its
- * small window; an empty temp file can be left outside. The page cannot mount any of this by itself: nothing
- * here creates a symlink or renames a folder. Closing it fully needs openat2(RESOLVE_BENEATH), or openat with
- * O_NOFOLLOW per component, through FFI.
+ * Races (TOCTOU): the check resolves every symlink in user space, but a local process able to write inside a
+ * scope could swap a folder for a symlink between the check and the use. So the use goes through a backend
+ * (core/fs/backend.ts) given the checked place as the scope's real root and the path below it. The host's
+ * (native/beneath.ts) opens that path with openat2(2) beneath a descriptor of the root, refusing every
+ * symlink (the checked path has none) and magic link, and does the I/O on the descriptor: a swap then makes
+ * the call fail ("path changed while in use"), never reach outside. The path-based backend
+ * (core/fs/path_backend.ts), the default here and the fallback without openat2, re-checks the path around
+ * each use instead and leaves small windows (described there). The page cannot mount any of this by itself:
+ * nothing here creates a symlink or renames a folder.
  */
 export class ScopedFs {
   readonly #scopes: FsScope[];
   /** The capability scope of the call (allow/deny globs), or null in legacy mode (config scopes only). */
   readonly #policy: FsCapabilityScope | null;
+  readonly #backend: FsBackend;
   /** Each root with its symlinks resolved, fixed at first use so a root swapped later is refused. */
-  readonly #realRoots: Map<string, Promise<string>>;
+  #realRoots: Map<string, Promise<string>> = new Map();
   /** Folders already swept of dead writers' temp files by this process; writes wait for the sweep. */
-  readonly #sweeps: Map<string, Promise<void>>;
+  #sweeps: Map<string, Promise<void>> = new Map();
 
-  constructor(scopes: FsScope[], policy: FsCapabilityScope | null = null, shared?: ScopedFs) {
+  /** `options.backend`: what does the I/O once a path is checked; by default the process's (see
+   * setDefaultFsBackend: the path-based one unless the host installed the kernel-confined one). */
+  constructor(scopes: FsScope[], policy: FsCapabilityScope | null = null, options: ScopedFsOptions = {}) {
     const names = new Set<string>();
     this.#scopes = scopes.map(({ name, root, write }) => {
       if (typeof name !== "string" || name === "") throw new FsError("a file scope needs a name", "invalid");
@@ -154,14 +147,21 @@ export class ScopedFs {
       return Object.freeze({ name, root: resolve(root), write: write === true });
     });
     this.#policy = policy;
-    this.#realRoots = shared ? shared.#realRoots : new Map();
-    this.#sweeps = shared ? shared.#sweeps : new Map();
+    this.#backend = options.backend ?? defaultBackend;
+  }
+
+  /** Which backend does the I/O: "openat2" (kernel-confined) or "path". */
+  get backend(): string {
+    return this.#backend.name;
   }
 
   /** The same scopes, with a call's capability scope added: a path is then allowed when a config scope
    * holds it or an allow glob matches it, and refused whenever a deny glob matches it (deny wins). */
   withPolicy(policy: FsCapabilityScope | null): ScopedFs {
-    return new ScopedFs(this.#scopes, policy, this);
+    const copy = new ScopedFs(this.#scopes, policy, { backend: this.#backend });
+    copy.#realRoots = this.#realRoots;
+    copy.#sweeps = this.#sweeps;
+    return copy;
   }
 
   readTextFile(path: string, base?: string, limit?: number): Promise<string> {
@@ -193,62 +193,49 @@ export class ScopedFs {
 
   readDir(path: string, base?: string): Promise<DirEntry[]> {
     return this.#run("readDir", path, base, async (where) => {
-      const { real } = await this.#target(where, path, base, "read");
-      const entries: DirEntry[] = [];
-      for await (const { name, isFile, isDirectory, isSymlink } of Deno.readDir(real)) {
-        entries.push({ name, isFile, isDirectory, isSymlink });
-      }
-      await stillAt(where, real);
+      const at = await this.#target(where, path, base, "read");
+      const entries = await this.#backend.readDir(at);
       return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     });
   }
 
   mkdir(path: string, options?: RecursiveOption, base?: string): Promise<void> {
     return this.#run("mkdir", path, base, async (where) => {
-      const { scope, real } = await this.#target(where, path, base, "write");
-      await this.#createRoot(scope);
-      await stillAt(where, dirname(real));
-      await Deno.mkdir(real, { recursive: recursive(where, options) });
-      await stillAt(where, real);
+      const at = await this.#target(where, path, base, "write");
+      await this.#createRoot(at.scope);
+      await this.#backend.mkdir(at, recursive(where, options));
     });
   }
 
   remove(path: string, options?: RecursiveOption, base?: string): Promise<void> {
     return this.#run("remove", path, base, async (where) => {
-      const { real } = await this.#target(where, path, base, "remove");
-      await stillAt(where, dirname(real));
-      await Deno.remove(real, { recursive: recursive(where, options) });
+      const at = await this.#target(where, path, base, "remove");
+      await this.#backend.remove(at, recursive(where, options));
     });
   }
 
   stat(path: string, base?: string): Promise<FileStat> {
     return this.#run("stat", path, base, async (where) => {
-      const { real } = await this.#target(where, path, base, "read");
-      const info = await Deno.stat(real);
-      await stillAt(where, real);
-      return fileStat(info);
+      return fileStat(await this.#backend.stat(await this.#target(where, path, base, "read"), true));
     });
   }
 
   /** The path itself: a symlink's own metadata (the link must be in scope, where it points need not be). */
   lstat(path: string, base?: string): Promise<FileStat> {
     return this.#run("lstat", path, base, async (where) => {
-      const { real } = await this.#target(where, path, base, "link");
-      await stillAt(where, dirname(real));
-      return fileStat(await Deno.lstat(real));
+      return fileStat(await this.#backend.stat(await this.#target(where, path, base, "link"), false));
     });
   }
 
   exists(path: string, base?: string): Promise<boolean> {
     return this.#run("exists", path, base, async (where) => {
-      const { real } = await this.#target(where, path, base, "read");
+      const at = await this.#target(where, path, base, "read");
       try {
-        await Deno.stat(real);
+        await this.#backend.stat(at, true);
       } catch (error) {
         if (isMissing(error)) return false;
         throw error;
       }
-      await stillAt(where, real);
       return true;
     });
   }
@@ -259,9 +246,7 @@ export class ScopedFs {
       const source = await this.#target(where, from, fromBase, "remove");
       const target = await this.#run("rename", to, toBase, (w) => this.#target(w, to, toBase, "remove"));
       await this.#createRoot(target.scope);
-      await stillAt(where, dirname(source.real));
-      await stillAt(where, dirname(target.real));
-      await Deno.rename(source.real, target.real);
+      await this.#backend.rename(source, target);
     });
   }
 
@@ -278,56 +263,54 @@ export class ScopedFs {
       if (!Number.isSafeInteger(length) || length < 0) {
         throw new FsError(`${where}: the length must be a whole number of bytes`, "invalid");
       }
-      await this.#withOpenFile(where, path, base, { write: true }, (file) => file.truncate(length));
-    });
-  }
-
-  /** Opens a file for a handle (Tauri's open/create): the caller owns the returned file and closes it. */
-  open(path: string, options: OpenOptions, base?: string): Promise<Deno.FsFile> {
-    return this.#run("open", path, base, async (where) => {
-      const writes = !!(options.write || options.append || options.truncate || options.create ||
-        options.createNew);
-      for (let attempt = 1;; attempt++) {
-        const { scope, real } = await this.#target(where, path, base, writes ? "write" : "read");
-        if (writes) await this.#createRoot(scope);
-        await stillAt(where, dirname(real));
-        const file = await Deno.open(real, {
-          read: options.read ?? !writes,
-          write: options.write,
-          append: options.append,
-          truncate: options.truncate,
-          create: options.create,
-          createNew: options.createNew,
-          mode: options.mode,
-        });
-        const info = await file.stat();
-        if (!info.isFile) {
-          file.close();
-          throw new FsError(`${where}: is not a regular file`, "invalid");
-        }
-        if (isAt(info, real)) return file;
+      const file = await this.#open(where, path, base, { write: true }, 1);
+      try {
+        await file.truncate(length);
+      } finally {
         file.close();
-        if (attempt === OPEN_ATTEMPTS) throw changed(where);
       }
     });
   }
 
-  async #withOpenFile<T>(
+  /** Opens a file for a handle (Tauri's open/create): the caller owns the returned file and closes it. */
+  open(path: string, options: OpenOptions, base?: string): Promise<FileHandle> {
+    return this.#run("open", path, base, (where) => this.#open(where, path, base, options, OPEN_ATTEMPTS));
+  }
+
+  /** A regular file opened through the backend, retried while it keeps changing under us (an atomic rewrite
+   * by another writer can replace it between our check and our open; a swapped-in symlink keeps failing). */
+  async #open(
     where: string,
     path: string,
     base: string | undefined,
     options: OpenOptions,
-    body: (file: Deno.FsFile) => Promise<T>,
-  ): Promise<T> {
-    const { scope, real } = await this.#target(where, path, base, options.write ? "write" : "read");
-    if (options.write) await this.#createRoot(scope);
-    using file = await Deno.open(real, {
-      read: !options.write,
-      write: options.write,
-      append: options.append,
-    });
-    if (!isAt(await file.stat(), real)) throw changed(where);
-    return await body(file);
+    attempts: number,
+  ): Promise<FileHandle> {
+    const writes = !!(options.write || options.append || options.truncate || options.create ||
+      options.createNew);
+    for (let attempt = 1;; attempt++) {
+      const at = await this.#target(where, path, base, writes ? "write" : "read");
+      if (writes) await this.#createRoot(at.scope);
+      let file: FileHandle;
+      try {
+        file = await this.#backend.openFile(at, options);
+      } catch (error) {
+        if (isChanged(error) && attempt < attempts) continue;
+        throw error;
+      }
+      let info: Deno.FileInfo;
+      try {
+        info = await file.stat();
+      } catch (error) {
+        file.close();
+        throw error;
+      }
+      if (!info.isFile) {
+        file.close();
+        throw new FsError(`${where}: is not a regular file`, "invalid");
+      }
+      return file;
+    }
   }
 
   /** Validates the arguments every call shares, runs the operation, and turns OS errors into FsErrors. */
@@ -398,7 +381,8 @@ export class ScopedFs {
       // Not in a config scope: a capability's allow glob may still grant it (absolute paths only).
       const granted = base === undefined && policy ? await this.#matches(policy.allow, real) : null;
       if (granted) {
-        return { scope: { name: granted, root: await this.#realRoot(granted), write: true }, real };
+        const root = await this.#realRoot(granted);
+        return located(where, { name: granted, root, write: true }, root, real);
       }
       const lexicallyInside = candidates.some((scope) =>
         within(scope.root, lexical) || within(roots[this.#scopes.indexOf(scope)], lexical)
@@ -420,7 +404,7 @@ export class ScopedFs {
     if (intent !== "read" && intent !== "link" && !scope.write) {
       throw new FsError(`${where}: scope ${quote(scope.name)} is read-only`, "read-only");
     }
-    return { scope, real };
+    return located(where, scope, roots[innermost], real);
   }
 
   /** The root of the first glob matching the real path `real`, or null. A glob is tried on the path as
@@ -455,24 +439,25 @@ export class ScopedFs {
   async #read(where: string, path: string, base: string | undefined, limit?: number): Promise<Uint8Array> {
     const max = limit ?? Number.MAX_SAFE_INTEGER;
     for (let attempt = 1;; attempt++) {
-      const { real } = await this.#target(where, path, base, "read");
-      // Only regular files are opened: opening a FIFO would block, a device could be endless.
-      const info = await Deno.stat(real);
-      if (info.isDirectory) throw new FsError(`${where}: is a directory`, "invalid");
-      if (!info.isFile) throw new FsError(`${where}: is not a regular file`, "invalid");
-      if (info.size > max) throw tooLarge(where, info.size, max);
-      const file = await Deno.open(real, { read: true });
+      const at = await this.#target(where, path, base, "read");
+      let file: FileHandle | null = null;
       try {
-        const opened = await file.stat();
-        // Checked before reading (no point reading the wrong file) and after: a swap and swap back timed to
-        // fool one check must then be repeated, just as luckily, for the second.
-        if (isAt(opened, real)) {
+        file = await this.#backend.openFile(at, { read: true });
+      } catch (error) {
+        if (!(isChanged(error))) throw error;
+      }
+      if (file) {
+        try {
+          const opened = await file.stat();
+          if (opened.isDirectory) throw new FsError(`${where}: is a directory`, "invalid");
+          if (!opened.isFile) throw new FsError(`${where}: is not a regular file`, "invalid");
+          if (opened.size > max) throw tooLarge(where, opened.size, max);
           const bytes = await readAll(file, max, opened.size);
           if (bytes === null) throw tooLarge(where, null, max);
-          if (isAt(opened, real)) return bytes;
+          if (await this.#backend.stillAt(file, at)) return bytes;
+        } finally {
+          file.close();
         }
-      } finally {
-        file.close();
       }
       if (attempt === OPEN_ATTEMPTS) throw changed(where);
     }
@@ -514,141 +499,49 @@ export class ScopedFs {
    * old file or the new one; the temp file is removed on failure, or by the next process writing there.
    */
   async #write(where: string, path: string, base: string | undefined, bytes: Uint8Array): Promise<void> {
-    const { scope, real } = await this.#target(where, path, base, "write");
-    await this.#createRoot(scope);
-    const folder = dirname(real);
-    await this.#sweep(folder);
-    let old: Deno.FileInfo | null = null;
+    const at = await this.#target(where, path, base, "write");
+    await this.#createRoot(at.scope);
+    if (at.path === "") throw new FsError(`${where}: is a directory`, "invalid");
+    await this.#sweep(parentOf(at));
     try {
-      old = await Deno.stat(real);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-    if (old?.isDirectory) throw new FsError(`${where}: is a directory`, "invalid");
-    // The target's name, cut by code points to keep the temp name within the usual 255-byte limit.
-    const name = Array.from(basename(real)).slice(0, 48).join("");
-    const temp = join(folder, `.${name}.${randomHex()}${TEMP_SUFFIX}`);
-    let file: Deno.FsFile;
-    try {
-      // Keeps a replaced file's permission bits (less the umask).
-      file = await Deno.open(temp, {
-        write: true,
-        createNew: true,
-        mode: old?.mode ? old.mode & 0o777 : undefined,
-      });
+      await this.#backend.writeAtomic(at, bytes);
     } catch (error) {
       if (isMissing(error)) {
         throw new FsError(`${where}: its folder does not exist`, "not-found", { cause: error });
       }
       throw error;
     }
-    let renamed = false;
-    try {
-      // Held until closed or the process dies, so the next writer can tell a live temp file from a dead one.
-      await file.lock(true);
-      if (!isAt(await file.stat(), temp)) throw changed(where);
-      for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
-      await file.sync();
-      if (!isAt(await file.stat(), temp)) throw changed(where);
-      try {
-        await Deno.rename(temp, real);
-      } catch (error) {
-        // The temp file was just proven to be there: missing now means the folder was swapped meanwhile.
-        throw isMissing(error) ? changed(where) : error;
-      }
-      renamed = true;
-    } finally {
-      file.close();
-      if (!renamed) await Deno.remove(temp).catch(() => {});
-    }
-    await syncFolder(folder);
   }
 
   /** Removes temp files left in a folder by writers that died; a live writer holds its temp file's lock. */
-  #sweep(folder: string): Promise<void> {
-    let sweep = this.#sweeps.get(folder);
+  #sweep(folder: Location): Promise<void> {
+    let sweep = this.#sweeps.get(folder.real);
     if (!sweep) {
-      sweep = removeDeadTemps(folder);
-      this.#sweeps.set(folder, sweep);
+      sweep = this.#backend.removeDeadTemps(folder);
+      this.#sweeps.set(folder.real, sweep);
     }
     return sweep;
   }
 }
 
-/** Best effort: a folder that cannot be listed, or a temp file that cannot be removed, is left alone. */
-async function removeDeadTemps(folder: string): Promise<void> {
-  try {
-    for await (const entry of Deno.readDir(folder)) {
-      if (!entry.isFile || !entry.name.startsWith(".") || !entry.name.endsWith(TEMP_SUFFIX)) continue;
-      const path = join(folder, entry.name);
-      try {
-        using file = await Deno.open(path, { read: true });
-        if (await file.tryLock(true)) await Deno.remove(path);
-      } catch {
-        // gone meanwhile, or not ours to remove
-      }
-    }
-  } catch {
-    // missing or unreadable folder: the write itself will say what is wrong
-  }
+/** The backend of ScopedFs instances made without one. */
+let defaultBackend: FsBackend = pathBackend;
+
+/** Sets the backend of ScopedFs instances made from now on without one: the host installs the
+ * kernel-confined one (native/beneath.ts) at start; the path-based one stays where it cannot. */
+export function setDefaultFsBackend(backend: FsBackend): void {
+  defaultBackend = backend;
 }
 
-/** The path with every symlink resolved; for a path not there yet, its deepest existing folder's real path
- * joined with the rest. A dangling symlink on the way is followed to where it points, as a write would. */
-async function resolveReal(path: string): Promise<string> {
-  const rest: string[] = [];
-  let current = path;
-  for (let hops = 0;;) {
-    try {
-      return join(await Deno.realPath(current), ...rest);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-    let link = false;
-    try {
-      link = (await Deno.lstat(current)).isSymlink;
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-    const parent = dirname(current);
-    if (link) {
-      if (++hops > MAX_LINK_HOPS) throw new Deno.errors.FilesystemLoop(`too many symbolic links`);
-      // Relative to the link's real folder: ".." in the target then means what the kernel would make of it.
-      current = resolve(await Deno.realPath(parent), await Deno.readLink(current));
-    } else if (parent === current) {
-      return join(current, ...rest);
-    } else {
-      rest.unshift(basename(current));
-      current = parent;
-    }
-  }
+export function defaultFsBackend(): FsBackend {
+  return defaultBackend;
 }
 
-/** Whether a file we opened (its stat is `opened`) is the one now at the symlink-free path `real`. */
-function isAt(opened: Deno.FileInfo, real: string): boolean {
-  // Without inode numbers (some platforms) only the re-resolved path is left to compare.
-  const same = () => {
-    const now = Deno.lstatSync(real);
-    return opened.ino === null ? now.isFile === opened.isFile : sameFile(now, opened);
-  };
-  try {
-    // Synchronous and back to back, so a swap has microseconds to land between them, not an event-loop turn;
-    // the inode is compared on both sides of realPath, which checks one path component at a time.
-    // realPath, not resolveReal: the file must be there; a folder missing on the way does not pass.
-    return same() && Deno.realPathSync(real) === real && same();
-  } catch (error) {
-    if (isMissing(error)) return false;
-    throw error;
-  }
-}
-
-function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
-  return a.dev === b.dev && a.ino === b.ino;
-}
-
-/** Refuses a path that no longer resolves to itself: a symlink was swapped in since the check. */
-async function stillAt(where: string, real: string): Promise<void> {
-  if (await resolveReal(real) !== real) throw changed(where);
+/** The target `real` as a place below the real root `root` of the scope deciding it. */
+function located(where: string, scope: FsScope, root: string, real: string): Target {
+  if (!within(root, real)) throw new FsError(`${where}: path is outside every file scope`, "outside");
+  const rest = real.slice(root.length).split(sep).filter((part) => part !== "");
+  return { scope, root, path: rest.join("/"), real };
 }
 
 const tooLarge = (where: string, size: number | null, limit: number) =>
@@ -664,7 +557,7 @@ const changed = (where: string) =>
 
 /** Reads to the end, or null once more than `limit` bytes came (the file grew past it meanwhile). The
  * buffer is fixed (up to 1 MiB, never more than limit + 1 in all), whatever the file's size said. */
-async function readAll(file: Deno.FsFile, limit: number, size: number): Promise<Uint8Array | null> {
+async function readAll(file: FileHandle, limit: number, size: number): Promise<Uint8Array | null> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -686,12 +579,6 @@ async function readAll(file: Deno.FsFile, limit: number, size: number): Promise<
   return bytes;
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  if (Deno.build.os === "windows") return; // directories cannot be opened there; NTFS journals the rename
-  using handle = await Deno.open(folder, { read: true });
-  await handle.sync();
-}
-
 function within(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
@@ -707,7 +594,8 @@ function recursive(where: string, options: unknown): boolean {
 }
 
 function isMissing(error: unknown): boolean {
-  return error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory;
+  const code = (error as { code?: unknown } | null)?.code;
+  return isMissingPath(error) || code === "ENOENT" || code === "ENOTDIR";
 }
 
 const OS_ERRORS: Record<string, [string, FsErrorCode]> = {
@@ -720,12 +608,14 @@ const OS_ERRORS: Record<string, [string, FsErrorCode]> = {
   EPERM: ["not permitted by the operating system", "io"],
   ELOOP: ["too many levels of symbolic links", "io"],
   ENAMETOOLONG: ["resolved path is too long", "invalid"],
+  ENOTREG: ["is not a regular file", "invalid"],
   ENOSPC: ["no space left on the device", "io"],
   EROFS: ["the file system is read-only", "io"],
 };
 
 /** An OS error without its own message, which names the resolved path. */
 function osError(where: string, error: unknown): FsError {
+  if (isChanged(error)) return changed(where);
   const code = (error as { code?: string }).code;
   const known = code ? OS_ERRORS[code] : undefined;
   if (known) return new FsError(`${where}: ${known[0]}`, known[1], { cause: error });
@@ -778,9 +668,4 @@ export function fileStat(info: Deno.FileInfo): FileStat {
     blksize: info.blksize,
     blocks: info.blocks,
   };
-}
-
-function randomHex(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

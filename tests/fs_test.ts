@@ -1,8 +1,17 @@
 // Tests of the scoped filesystem on real temp folders: every operation, every kind of escape, read-only
-// scopes, a folder swapped for a symlink at the worst moment, and atomic writes under SIGKILL.
+// scopes, a folder swapped for a symlink at the worst moment, and atomic writes under SIGKILL. Run as it
+// stands with the path-based backend (the core's default); tests/fs_beneath_test.ts runs it again with the
+// kernel-confined one (openat2), but for the "race:" tests, which act inside the path-based one's Deno calls.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { appDataDir, FsError, type FsErrorCode, ScopedFs, TEMP_SUFFIX } from "../core/fs.ts";
+import {
+  appDataDir,
+  defaultFsBackend,
+  FsError,
+  type FsErrorCode,
+  ScopedFs,
+  TEMP_SUFFIX,
+} from "../core/fs.ts";
 import { entryPath, FsCapabilityScope } from "../core/fs/scope.ts";
 import { FS_MANIFEST } from "../core/fs/permissions.ts";
 import { parseCapabilityFile } from "../core/capabilities.ts";
@@ -11,6 +20,10 @@ import { MANIFESTS } from "../core/plugins/manifests.ts";
 import type { Scope, ScopeEntry } from "../core/permissions.ts";
 
 const SECRET = "outside the scope";
+/** The backend every ScopedFs here gets: "path" unless tests/fs_beneath_test.ts installed another. */
+const BACKEND = defaultFsBackend().name;
+/** For the tests that patch Deno's functions, which only the path-based backend calls. */
+const pathBackendOnly = { ignore: BACKEND !== "path" };
 
 /** A temp folder holding a scope root ("scope") and, next to it, a folder the scope must not reach. */
 async function sandbox() {
@@ -418,16 +431,30 @@ Deno.test("atomic writes: no temp file left, permission bits kept, a failed writ
     "invalid",
     /writeTextFile "dir" in scope "data": is a directory/,
   );
-  // A failure after the temp file exists (here the rename) removes it and leaves the old file.
+  // A failure after the temp file exists (here the rename, which only the path-based backend calls through
+  // Deno; and the writing itself, for either backend) removes it and leaves the old file.
   const diskOnFire = Object.assign(new Error("input/output error"), { code: "EIO" });
-  await patched("rename", () => () => Promise.reject(diskOnFire), async () => {
-    await refused(
-      box.fs.writeTextFile("private.txt", "lost", "data"),
-      "io",
-      /private.txt" .*: failed \(EIO\)/,
-    );
-  });
+  if (BACKEND === "path") {
+    await patched("rename", () => () => Promise.reject(diskOnFire), async () => {
+      await refused(
+        box.fs.writeTextFile("private.txt", "lost", "data"),
+        "io",
+        /private.txt" .*: failed \(EIO\)/,
+      );
+    });
+  }
+  class FailingBytes extends Uint8Array {
+    override subarray(): Uint8Array<ArrayBuffer> {
+      throw diskOnFire;
+    }
+  }
+  await refused(
+    box.fs.writeFile("private.txt", new FailingBytes(4), "data"),
+    "io",
+    /private.txt" .*: failed \(EIO\)/,
+  );
   assert.equal(await Deno.readTextFile(join(box.scope, "private.txt")), "new");
+  assert.deepEqual(await temps(box.scope), []);
   // Names at the 255-byte limit still leave room for the temp file's name.
   await box.fs.writeTextFile("n".repeat(255), "long", "data");
   await box.fs.writeTextFile("😀".repeat(63), "wide", "data");
@@ -498,68 +525,76 @@ async function patched<K extends Patchable>(
 
 const isInD = (path: string | URL) => String(path).includes("/scope/d/");
 
-Deno.test("race: a folder swapped for a symlink around the open is not read through", async () => {
-  await using box = await sandbox();
-  const race = await swappable(box);
-  // Swapped for good just before the open: the re-check after it sees the symlink.
-  await patched("open", (open) => async (path, options) => {
-    if (isInD(path) && !(await Deno.lstat(join(box.scope, "d"))).isSymlink) race.swapIn();
-    return open(path, options);
-  }, async () => {
-    await refused(box.fs.readTextFile("d/f.txt", "data"), "outside", /symbolic link to outside/);
-  });
-  race.swapBack();
-  // Swapped for the open only and back at once: the path checks out again, but the inode is not its file.
-  await patched("open", (open) => async (path, options) => {
-    if (!isInD(path)) return open(path, options);
-    race.swapIn();
-    const file = await open(path, options);
+Deno.test(
+  "race: a folder swapped for a symlink around the open is not read through",
+  pathBackendOnly,
+  async () => {
+    await using box = await sandbox();
+    const race = await swappable(box);
+    // Swapped for good just before the open: the re-check after it sees the symlink.
+    await patched("open", (open) => async (path, options) => {
+      if (isInD(path) && !(await Deno.lstat(join(box.scope, "d"))).isSymlink) race.swapIn();
+      return open(path, options);
+    }, async () => {
+      await refused(box.fs.readTextFile("d/f.txt", "data"), "outside", /symbolic link to outside/);
+    });
     race.swapBack();
-    return file;
-  }, async () => {
-    await refused(box.fs.readTextFile("d/f.txt", "data"), "outside", /path changed while in use/);
-  });
-  assert.equal(await box.fs.readTextFile("d/f.txt", "data"), "inside");
-});
+    // Swapped for the open only and back at once: the path checks out again, but the inode is not its file.
+    await patched("open", (open) => async (path, options) => {
+      if (!isInD(path)) return open(path, options);
+      race.swapIn();
+      const file = await open(path, options);
+      race.swapBack();
+      return file;
+    }, async () => {
+      await refused(box.fs.readTextFile("d/f.txt", "data"), "outside", /path changed while in use/);
+    });
+    assert.equal(await box.fs.readTextFile("d/f.txt", "data"), "inside");
+  },
+);
 
-Deno.test("race: a folder swapped for a symlink during a write never changes what is outside", async () => {
-  await using box = await sandbox();
-  const race = await swappable(box);
-  // At the temp file's creation, for good: it lands outside, is caught before any data, and removed.
-  await patched("open", (open) => (path, options) => {
-    if (options?.createNew && isInD(path)) race.swapIn();
-    return open(path, options);
-  }, async () => {
-    await refused(box.fs.writeTextFile("d/f.txt", "pwned", "data"), "outside", /path changed while in use/);
-  });
-  assert.deepEqual(await race.outsideNames(), ["f.txt", "secret.txt"]);
-  race.swapBack();
-  // At the creation only, swapped back at once: caught the same way; the empty temp file stays outside.
-  await patched("open", (open) => async (path, options) => {
-    if (!options?.createNew || !isInD(path)) return open(path, options);
-    race.swapIn();
-    const file = await open(path, options);
+Deno.test(
+  "race: a folder swapped for a symlink during a write never changes what is outside",
+  pathBackendOnly,
+  async () => {
+    await using box = await sandbox();
+    const race = await swappable(box);
+    // At the temp file's creation, for good: it lands outside, is caught before any data, and removed.
+    await patched("open", (open) => (path, options) => {
+      if (options?.createNew && isInD(path)) race.swapIn();
+      return open(path, options);
+    }, async () => {
+      await refused(box.fs.writeTextFile("d/f.txt", "pwned", "data"), "outside", /path changed while in use/);
+    });
+    assert.deepEqual(await race.outsideNames(), ["f.txt", "secret.txt"]);
     race.swapBack();
-    return file;
-  }, async () => {
-    await refused(box.fs.writeTextFile("d/f.txt", "pwned", "data"), "outside", /path changed while in use/);
-  });
-  const stray = (await race.outsideNames()).filter((name) => name.endsWith(TEMP_SUFFIX));
-  assert.equal(stray.length, 1);
-  assert.equal((await Deno.stat(join(box.outside, stray[0]))).size, 0);
-  // Just before the rename: the swapped path holds no temp file, so nothing is renamed.
-  await patched("rename", (rename) => (from, to) => {
-    race.swapIn();
-    return rename(from, to);
-  }, async () => {
-    await refused(box.fs.writeTextFile("d/f.txt", "pwned", "data"), "outside", /path changed while in use/);
-  });
-  assert.equal(await Deno.readTextFile(join(box.outside, "f.txt")), SECRET);
-  race.swapBack();
-  assert.equal(await Deno.readTextFile(join(box.scope, "d", "f.txt")), "inside");
-});
+    // At the creation only, swapped back at once: caught the same way; the empty temp file stays outside.
+    await patched("open", (open) => async (path, options) => {
+      if (!options?.createNew || !isInD(path)) return open(path, options);
+      race.swapIn();
+      const file = await open(path, options);
+      race.swapBack();
+      return file;
+    }, async () => {
+      await refused(box.fs.writeTextFile("d/f.txt", "pwned", "data"), "outside", /path changed while in use/);
+    });
+    const stray = (await race.outsideNames()).filter((name) => name.endsWith(TEMP_SUFFIX));
+    assert.equal(stray.length, 1);
+    assert.equal((await Deno.stat(join(box.outside, stray[0]))).size, 0);
+    // Just before the rename: the swapped path holds no temp file, so nothing is renamed.
+    await patched("rename", (rename) => (from, to) => {
+      race.swapIn();
+      return rename(from, to);
+    }, async () => {
+      await refused(box.fs.writeTextFile("d/f.txt", "pwned", "data"), "outside", /path changed while in use/);
+    });
+    assert.equal(await Deno.readTextFile(join(box.outside, "f.txt")), SECRET);
+    race.swapBack();
+    assert.equal(await Deno.readTextFile(join(box.scope, "d", "f.txt")), "inside");
+  },
+);
 
-Deno.test("race: stat and mkdir re-check the path after acting on it", async () => {
+Deno.test("race: stat and mkdir re-check the path after acting on it", pathBackendOnly, async () => {
   await using box = await sandbox();
   const race = await swappable(box);
   await patched("stat", (stat) => (path) => {
@@ -593,7 +628,7 @@ Deno.test("SIGKILL mid-write leaves the old file or the new one, never a torn on
     await new ScopedFs([{ name: "data", root, write: true }]).writeFile("blob.bin", contents[0], "data");
     while (Date.now() < until) {
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-read", "--allow-write", writer, root, String(size)],
+        args: ["run", "--allow-read", "--allow-write", "--allow-ffi", writer, root, String(size), BACKEND],
         stdout: "piped",
       }).spawn();
       const lines = countLines(child.stdout);

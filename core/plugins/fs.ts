@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { isAbsolute, join } from "node:path";
 import type { Scope } from "../permissions.ts";
 import type { CommandContext, Commands } from "../router.ts";
-import { fileStat, FsError, type OpenOptions, ScopedFs } from "../fs.ts";
+import { type FileHandle, fileStat, FsError, type OpenOptions, ScopedFs } from "../fs.ts";
 import { FsCapabilityScope } from "../fs/scope.ts";
 import type { Resource, Resources } from "../resources.ts";
 import { type PathContext, resolveBaseDirectory } from "./path.ts";
@@ -36,7 +36,7 @@ type Args = Record<string, unknown>;
 
 /** An open file handed to the page as a resource id. */
 class FileResource implements Resource {
-  constructor(readonly file: Deno.FsFile) {}
+  constructor(readonly file: FileHandle) {}
   close() {
     this.file.close();
   }
