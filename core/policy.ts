@@ -80,12 +80,14 @@ export class Policy {
     return this.#capabilities !== null;
   }
 
-  /** The policy of the window with this label (its capabilities matched once). */
-  forWindow(label: string): WindowPolicy {
-    let policy = this.#windows.get(label);
+  /** The policy of the window with this label (its capabilities matched once); `as`: the label whose
+   * capabilities it has instead (a window a page opened has its opener's). */
+  forWindow(label: string, as = label): WindowPolicy {
+    const key = `${label}\n${as}`;
+    let policy = this.#windows.get(key);
     if (!policy) {
-      policy = new WindowPolicy(label, this.#capabilities === null ? null : this.#grantsOf(label), this);
-      this.#windows.set(label, policy);
+      policy = new WindowPolicy(label, this.#capabilities === null ? null : this.#grantsOf(as), this, as);
+      this.#windows.set(key, policy);
     }
     return policy;
   }
@@ -224,10 +226,20 @@ export class WindowPolicy {
   readonly #policy: Policy;
   readonly #scopes = new Map<string, Scope>();
 
-  constructor(label: string, grants: Grants | null, policy: Policy) {
+  readonly #as: string;
+
+  constructor(label: string, grants: Grants | null, policy: Policy, as = label) {
     this.#label = label;
     this.#grants = grants;
     this.#policy = policy;
+    this.#as = as;
+  }
+
+  /** How the refusal names the window: its label, and whose capabilities it has when not its own. */
+  get #who(): string {
+    return this.#as === this.#label
+      ? `window "${this.#label}"`
+      : `window "${this.#label}" (opened by a page of "${this.#as}", whose capabilities it has)`;
   }
 
   /** Whether this window may run `cmd`, and with which scope. */
@@ -238,7 +250,7 @@ export class WindowPolicy {
     if (owner === null) return { allowed: true, scope: this.#scopeOf(cmd, "") };
     const deniedBy = grants.denied.get(cmd);
     if (deniedBy) {
-      return { allowed: false, reason: `${cmd} is denied for window "${this.#label}" by ${deniedBy}` };
+      return { allowed: false, reason: `${cmd} is denied for ${this.#who} by ${deniedBy}` };
     }
     if (!grants.allowed.has(cmd)) {
       const granters = this.#policy.grantersOf(owner.manifest, owner.command).slice(0, 8);
@@ -246,7 +258,7 @@ export class WindowPolicy {
         ? `none of its capabilities (${grants.capabilities.join(", ")}) grants it`
         : "no capability applies to this window";
       const hint = granters.length ? `; permissions that would: ${granters.join(", ")}` : "";
-      return { allowed: false, reason: `${cmd} not allowed for window "${this.#label}": ${which}${hint}` };
+      return { allowed: false, reason: `${cmd} not allowed for ${this.#who}: ${which}${hint}` };
     }
     return { allowed: true, scope: this.#scopeOf(cmd, owner.prefix) };
   }

@@ -125,7 +125,13 @@ export class App {
     return [...this.windows.keys(), ...this.#opening];
   }
 
-  async openWindow(spec: WindowConfig): Promise<AppWindow> {
+  /** Whose capabilities each window has: its own label's, or — for a window a page opened — those of the
+   * window that opened it (never more: a page must not gain rights by choosing a label a more privileged
+   * capability names). */
+  readonly #policyLabel = new Map<string, string>();
+
+  /** Opens a window; `opener` is the window whose page asked for it (absent: the config, or Deno code). */
+  async openWindow(spec: WindowConfig, opener?: string): Promise<AppWindow> {
     // Taken before the first await: two opens of one label (or a page racing the config's own window for
     // it) cannot both pass.
     if (this.windows.has(spec.label) || this.#opening.has(spec.label)) {
@@ -133,20 +139,21 @@ export class App {
     }
     this.#opening.add(spec.label);
     try {
-      return await this.#open(spec);
+      return await this.#open(spec, opener === undefined ? spec.label : this.#policyLabel.get(opener) ?? opener);
     } finally {
       this.#opening.delete(spec.label);
     }
   }
 
-  async #open(spec: WindowConfig): Promise<AppWindow> {
+  async #open(spec: WindowConfig, policyLabel: string): Promise<AppWindow> {
     const { embedded } = this.options;
+    this.#policyLabel.set(spec.label, policyLabel);
     const window = await AppWindow.open(spec, {
       config: this.config,
       commands: this.commands,
       isolation: () => this.#built,
       asset: (path) => this.#asset(path),
-      policy: this.policy.forWindow(spec.label),
+      policy: this.policy.forWindow(spec.label, policyLabel),
       audit: this.options.audit ??
         ((entry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`)),
       tap: this.options.tap,
@@ -154,7 +161,7 @@ export class App {
       windows: {
         labels: () => this.labels(),
         get: (label) => this.windows.get(label),
-        open: (spec) => this.openWindow(spec),
+        open: (spec, opener) => this.openWindow(spec, opener),
       },
       windowEvent: (label, event, payload) => this.windowEvent(label, event, payload),
       console: this.options.console ?? false,
@@ -164,6 +171,7 @@ export class App {
     window.closed.then(() => {
       if (this.windows.get(spec.label) !== window) return;
       this.windows.delete(spec.label);
+      this.#policyLabel.delete(spec.label);
       // Tauri's tauri://destroyed, for the pages that listen for this window's (its own is gone).
       void this.windowEvent(spec.label, "tauri://destroyed", null);
     });

@@ -60,7 +60,8 @@ export interface WindowParts {
   windows: {
     labels(): string[];
     get(label: string): WindowControl | undefined;
-    open(spec: WindowConfig): Promise<unknown>;
+    /** Opens a window a page asked for; it gets the capabilities of `opener`, the window that asked. */
+    open(spec: WindowConfig, opener: string): Promise<unknown>;
   };
   /** An event of this window to every page that listens for it (its own, and others' listeners for it). */
   windowEvent(label: string, event: string, payload: unknown): Promise<void>;
@@ -113,7 +114,7 @@ export class AppWindow implements WindowHandle, WindowControl {
         builtinCommands(parts.config, events, {
           label: spec.label,
           signal: closing.signal,
-          windows: parts.windows,
+          windows: { ...parts.windows, open: (opened) => parts.windows.open(opened, spec.label) },
         }),
       isolation: parts.isolation,
       toRelay: (js, world) => view ? view.evaluate(js, world) : Promise.resolve(),
@@ -177,7 +178,7 @@ export class AppWindow implements WindowHandle, WindowControl {
         policy: parts.policy,
         audit: parts.audit,
         allowPageWindows: parts.config.allowPageWindows,
-        openWindow: (spec) => parts.windows.open(spec),
+        openWindow: (opened) => parts.windows.open(opened, spec.label),
         labels: () => parts.windows.labels(),
         title: parts.config.app.title,
       }),
