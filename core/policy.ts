@@ -26,8 +26,6 @@ interface Resolved {
 const OPEN: Decision = { allowed: true, scope: null };
 
 export interface PolicyOptions {
-  /** Whether a plugin name is one of Airlock's own (its commands are checked even with no manifest). */
-  isBuiltin(plugin: string): boolean;
   /** A line for what the capabilities say that Airlock cannot honour (it grants nothing, and says so). */
   warn?(message: string): void;
 }
@@ -43,7 +41,7 @@ export class Policy {
 
   /** No capabilities: no checks. */
   static open(): Policy {
-    return new Policy(null, [], { permissions: {}, sets: {}, default: null }, { isBuiltin: () => false });
+    return new Policy(null, [], { permissions: {}, sets: {}, default: null }, {});
   }
 
   constructor(
@@ -94,14 +92,14 @@ export class Policy {
 
   /** The manifest a command belongs to, and its name without the plugin ("read_file"). */
   manifestOf(cmd: string): { manifest: PluginManifest | null; command: string; prefix: string } | null {
-    const match = /^plugin:([^|]*)\|(.*)$/.exec(cmd);
+    // [^]* (not .*): a command name with a line break in it is still this plugin's.
+    const match = /^plugin:([^|]*)\|([^]*)$/.exec(cmd);
     if (!match) return this.#guarded.has(cmd) ? { manifest: null, command: cmd, prefix: "" } : null;
     const [, plugin, command] = match;
+    // Every plugin's command needs a grant, as in Tauri: Airlock's own, and the app's own plugins (whose
+    // manifests come from its commands module, see appPluginManifests).
     const manifest = this.#manifests.get(`core:${plugin}`) ?? this.#manifests.get(plugin) ?? null;
-    if (manifest || this.#options.isBuiltin(plugin)) {
-      return { manifest, command, prefix: `plugin:${plugin}|` };
-    }
-    return this.#guarded.has(cmd) ? { manifest: null, command: cmd, prefix: "" } : null;
+    return { manifest, command, prefix: `plugin:${plugin}|` };
   }
 
   /** Permission identifiers that would allow `command` of `manifest` (for a refusal's message). */
@@ -289,4 +287,15 @@ function appliesTo(capability: Capability, label: string): boolean {
 export function globMatch(glob: string, label: string): boolean {
   const pattern = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
   return new RegExp(`^${pattern}$`).test(label);
+}
+
+/** Manifests for the app's own plugins, from the "plugin:<name>|<command>" commands of its commands
+ * module: each command gets Tauri's allow-/deny- permissions, and `<name>:default` grants nothing. */
+export function appPluginManifests(commands: string[]): PluginManifest[] {
+  const byPlugin = new Map<string, string[]>();
+  for (const cmd of commands) {
+    const match = /^plugin:([^|]+)\|(.+)$/.exec(cmd);
+    if (match) byPlugin.set(match[1], [...byPlugin.get(match[1]) ?? [], match[2]]);
+  }
+  return [...byPlugin].map(([name, list]) => ({ name, commands: list, default: [] }));
 }

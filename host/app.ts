@@ -6,7 +6,7 @@ import { type EmbeddedApp, embeddedAssets, readAsset } from "../core/assets.ts";
 import { BUILTIN_PLUGINS, isBuiltin, pluginOf } from "../core/builtins.ts";
 import { type AppConfig, ConfigError, loadConfig, parseConfig, type WindowConfig } from "../core/config.ts";
 import type { Commands } from "../core/router.ts";
-import { Policy } from "../core/policy.ts";
+import { appPluginManifests, Policy } from "../core/policy.ts";
 import { CapabilityError } from "../core/capabilities.ts";
 import { MANIFESTS } from "../core/plugins/manifests.ts";
 import { documentCsp } from "../core/security.ts";
@@ -81,7 +81,7 @@ export class App {
     private readonly options: LaunchOptions,
   ) {
     this.#built = built;
-    this.policy = config.capabilities === null ? Policy.open() : appPolicy(config);
+    this.policy = config.capabilities === null ? Policy.open() : appPolicy(config, commands);
   }
 
   /** Reads the config (or the embedded app), checks the commands and builds the isolation app. */
@@ -139,7 +139,10 @@ export class App {
     }
     this.#opening.add(spec.label);
     try {
-      return await this.#open(spec, opener === undefined ? spec.label : this.#policyLabel.get(opener) ?? opener);
+      return await this.#open(
+        spec,
+        opener === undefined ? spec.label : this.#policyLabel.get(opener) ?? opener,
+      );
     } finally {
       this.#opening.delete(spec.label);
     }
@@ -287,10 +290,10 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
 
 /** The app's capabilities resolved against the built-in plugins: an unknown permission fails here,
  * at start, as a config error naming its file. */
-function appPolicy(config: AppConfig): Policy {
+function appPolicy(config: AppConfig, commands: Commands): Policy {
   try {
-    return new Policy(config.capabilities, MANIFESTS, config.appPermissions, {
-      isBuiltin: (plugin) => BUILTIN_PLUGINS.includes(plugin),
+    const manifests = [...MANIFESTS, ...appPluginManifests(Object.keys(commands))];
+    return new Policy(config.capabilities, manifests, config.appPermissions, {
       warn: (message) => console.error(`airlock: ${message}`),
     });
   } catch (error) {

@@ -812,7 +812,6 @@ Deno.test("the fs permission manifest resolves as Tauri's: fs:default, per-folde
     permissions: ["fs:default", "fs:allow-appdata-write-recursive", "fs:allow-home-meta"],
   }, "default.json");
   const policy = new Policy(parsed, MANIFESTS, { permissions: {}, sets: {}, default: null }, {
-    isBuiltin: (plugin) => plugin === "fs",
     warn: () => {},
   });
   const main = policy.forWindow("main");

@@ -9,7 +9,7 @@ import {
   loadCapabilities,
   parseCapabilityFile,
 } from "../core/capabilities.ts";
-import { globMatch, Policy } from "../core/policy.ts";
+import { appPluginManifests, globMatch, Policy } from "../core/policy.ts";
 import { MANIFESTS } from "../core/plugins/manifests.ts";
 import type { PluginManifest } from "../core/permissions.ts";
 
@@ -25,12 +25,10 @@ const FS: PluginManifest = {
   sets: { "allow-appdata-read": ["read-files", "scope-appdata"] },
   default: ["read-files"],
 };
-const BUILTIN = new Set(["fs", "window", "event", "app", "path", "webview", "http"]);
 
 function policy(capabilities: unknown[], app: AppPermissions = NO_APP, warnings: string[] = []): Policy {
   const parsed = capabilities.flatMap((c, i) => parseCapabilityFile(c, `cap${i}.json`));
   return new Policy(parsed, [...MANIFESTS.filter((m) => m.name !== "fs"), FS], app, {
-    isBuiltin: (plugin) => BUILTIN.has(plugin),
     warn: (message) => warnings.push(message),
   });
 }
@@ -73,8 +71,29 @@ Deno.test("policy: app commands run unless the app's own permissions name them",
   assert.equal(p.forWindow("other").check("greet").allowed, true); // named by no permission
   assert.equal(p.forWindow("other").check("delete_all").allowed, false);
   assert.equal(p.forWindow("main").check("delete_all").allowed, true);
-  // A plugin the app defines itself is the app's business too.
-  assert.equal(p.forWindow("other").check("plugin:mine|do").allowed, true);
+  // A plugin's command needs a grant, the app's own plugins' too (as in Tauri).
+  assert.equal(p.forWindow("other").check("plugin:mine|do").allowed, false);
+});
+
+Deno.test("policy: the app's own plugins get manifests from its commands; an unnamed window is refused them", () => {
+  const parsed = parseCapabilityFile({
+    identifier: "main",
+    windows: ["main"],
+    permissions: ["vault:allow-export-keys"],
+  }, "c.json");
+  const p = new Policy(
+    parsed,
+    [...MANIFESTS, ...appPluginManifests(["plugin:vault|export_keys", "greet"])],
+    NO_APP,
+    {},
+  );
+  assert.equal(p.forWindow("main").check("plugin:vault|export_keys").allowed, true);
+  assert.match(
+    (p.forWindow("second").check("plugin:vault|export_keys") as { reason: string }).reason,
+    /^plugin:vault\|export_keys not allowed for window "second": no capability applies to this window; permissions that would: vault:allow-export-keys$/,
+  );
+  // A line break does not move a command out of its plugin.
+  assert.equal(p.forWindow("second").check("plugin:window|set_title\n").allowed, false);
 });
 
 Deno.test("policy: a deny anywhere wins over every allow", () => {
