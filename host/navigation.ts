@@ -4,6 +4,7 @@
 import type { WindowConfig } from "../core/config.ts";
 import { auditableUrl, navigationVerdict } from "../core/navigation.ts";
 import type { WindowPolicy } from "../core/policy.ts";
+import { MAX_WINDOWS } from "../core/plugins/webview.ts";
 import type { AuditEntry } from "../core/window.ts";
 import type { NavigationRequest } from "../native/webview.ts";
 
@@ -24,11 +25,28 @@ export interface NavigationParts {
   openExternal?(url: string): Promise<void>;
 }
 
+const AUDIT_LINES_PER_SECOND = 5;
+
 /** The window's decide-policy answer: true lets the frame go. */
 export function navigationHandler(parts: NavigationParts): (request: NavigationRequest) => boolean {
   let opened = 0;
+  // A few audit lines a second at most, then a count of the others: a page refused in a loop must not
+  // flood the log.
+  let second = -Infinity, lines = 0, unsaid = 0;
   const refuse = (reason: string) => {
-    parts.audit({ window: parts.label, reason });
+    const now = performance.now();
+    if (now - second >= 1000) {
+      second = now;
+      lines = 0;
+    }
+    if (lines >= AUDIT_LINES_PER_SECOND) {
+      unsaid++;
+      return false;
+    }
+    const more = unsaid ? ` (and ${unsaid} more refused before this)` : "";
+    parts.audit({ window: parts.label, reason: reason + more });
+    lines++;
+    unsaid = 0;
     return false;
   };
   return (request) => {
@@ -43,12 +61,19 @@ export function navigationHandler(parts: NavigationParts): (request: NavigationR
       case "refuse":
         return refuse(`navigation to ${where} refused: ${verdict.reason}`);
       case "app-window": {
+        // The audit line names no path: an app page's query may carry a secret too.
         const may = parts.policy?.check("plugin:webview|create_webview_window") ?? { allowed: true };
         if (!parts.allowPageWindows || !may.allowed) {
           return refuse(
-            `a new window for ${verdict.path} refused: pages may open windows only with airlock.allowPageWindows` +
+            "a new window for an app page refused: pages may open windows only with airlock.allowPageWindows" +
               " and core:webview:allow-create-webview-window",
           );
+        }
+        if (!request.userGesture) {
+          return refuse("a new window for an app page refused: not started by the user");
+        }
+        if (parts.labels().length >= MAX_WINDOWS) {
+          return refuse(`a new window for an app page refused: too many windows (limit ${MAX_WINDOWS})`);
         }
         let label: string;
         do label = `${parts.label}-${++opened}`; while (parts.labels().includes(label));
@@ -59,7 +84,7 @@ export function navigationHandler(parts: NavigationParts): (request: NavigationR
           width: 800,
           height: 600,
         })
-          .catch((error) => refuse(`a new window for ${verdict.path} failed: ${(error as Error).message}`));
+          .catch((error) => refuse(`a new window for an app page failed: ${(error as Error).message}`));
         return false;
       }
       case "external": {

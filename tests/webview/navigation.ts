@@ -102,7 +102,7 @@ Deno.test("navigation: target=_blank to an app page opens an app window only whe
     assert.equal(refused.app.windows().length, 1);
     assert.match(
       refused.audit.at(-1)!.reason,
-      /^a new window for \/second\.html refused: pages may open windows only with/,
+      /^a new window for an app page refused: pages may open windows only with/,
     );
   } finally {
     await refused.close();
@@ -127,5 +127,25 @@ Deno.test("navigation: target=_blank to an app page opens an app window only whe
     assert.equal(await popup.evaluate(`window.__TAURI__.core.invoke("ping")`), "pong");
   } finally {
     await allowed.close();
+  }
+});
+
+Deno.test("navigation: window.open in a loop opens at most the window limit, and the audit stays a few lines a second", async () => {
+  const t = await navigationApp({ allowPageWindows: true });
+  try {
+    await t.app.evaluate(
+      `(() => { for (let i = 0; i < 40; i++) window.open("second.html?secret=" + i); })()`,
+    );
+    for (let i = 0; i < 100 && t.app.windows().length < 16; i++) await settleFor(50);
+    await settleFor(500);
+    assert.equal(t.app.windows().length, 16);
+    await t.app.evaluate(
+      `(() => { for (let i = 0; i < 1000; i++) location.href = "https://example.com/" + i; })()`,
+    );
+    await settleFor(300);
+    assert.ok(t.audit.length < 30, `${t.audit.length} audit lines`);
+    assert.ok(t.audit.every((entry) => !entry.reason.includes("secret")), "no path or query in the audit");
+  } finally {
+    await t.close();
   }
 });
