@@ -156,7 +156,11 @@ export function validateInvocation(value: unknown): Invocation {
   if (typeof message.nonce !== "string" || !/^[0-9a-f]{32}$/.test(message.nonce)) {
     throw new RejectedMessage("malformed message: nonce");
   }
-  if (typeof message.cmd !== "string" || message.cmd === "" || message.cmd.length > 256) {
+  // No control characters: one name, one meaning, for the router, the capabilities and the audit line.
+  if (
+    typeof message.cmd !== "string" || message.cmd === "" || message.cmd.length > 256 ||
+    /[\u0000-\u001f\u007f]/.test(message.cmd)
+  ) {
     throw new RejectedMessage("malformed message: cmd");
   }
   if ((message.kind === "event") !== message.cmd.startsWith(EVENT_PREFIX)) {

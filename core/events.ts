@@ -3,6 +3,9 @@
 // any invoke), and the core's emit reaches only this window's own listeners.
 import type { Commands } from "./router.ts";
 
+/** Event names a page may not emit: Tauri's window events, and the events of Airlock's own plugins. */
+export const RESERVED_EVENT_SCHEMES = ["tauri", "store", "log"];
+
 /** What an app's core-side listener receives. */
 export interface EventMessage {
   event: string;
@@ -199,8 +202,11 @@ export class WindowEvents {
     const name = eventName(event);
     // Window events (close-requested, resize, destroyed, …) are the core's to send: a page that could
     // emit one could make another window's honest handler close it.
-    if (name.startsWith("tauri://")) {
-      throw new Error(`${name}: events named tauri://… are sent by Airlock only`);
+    // So are the built-in plugins' (store://change, log://log): honest onKeyChange or attachConsole code
+    // in another window must not be fed made-up values.
+    const scheme = /^([a-z0-9-]+):\/\//.exec(name)?.[1];
+    if (scheme !== undefined && RESERVED_EVENT_SCHEMES.includes(scheme)) {
+      throw new Error(`${name}: events named ${scheme}://… are sent by Airlock only`);
     }
     const message = { event: name, payload: payload ?? null, window: this.window };
     // The app's listeners first, then the pages' (Tauri delivers a page's emit to itself too).

@@ -1,9 +1,9 @@
 // Unit tests of the key, the seal (the iframe's code) and the core's open/validate path.
 import assert from "node:assert/strict";
 import { createSessionKey } from "../core/key.ts";
-import { type OpenContext, openEnvelope, RejectedMessage } from "../core/envelope.ts";
+import { openBinaryEnvelope, type OpenContext, openEnvelope, RejectedMessage } from "../core/envelope.ts";
 import { ReplayWindow } from "../core/replay.ts";
-import { base64ToBytes, bytesToBase64, sealEnvelope } from "../protocol/seal.ts";
+import { base64ToBytes, bytesToBase64, sealEnvelope, sealEnvelopeBytes } from "../protocol/seal.ts";
 import { packMessage } from "../protocol/wire.ts";
 
 async function session() {
@@ -150,4 +150,39 @@ Deno.test("replay window: each number once, window slides", () => {
   assert.equal(window.check(13), null);
   assert.match(window.check(0)!, /invalid/);
   assert.match(window.check(1.5)!, /invalid/);
+});
+
+Deno.test("byte envelopes (large calls): round trip, and the string envelope's checks — tamper, replay, session, window", async () => {
+  const { key, context } = await session();
+  const sealKey = await crypto.subtle.importKey("raw", base64ToBytes(key.rawBase64), "AES-GCM", false, [
+    "encrypt",
+  ]);
+  const call = invoke("big", { data: "x".repeat(100_000) });
+  const sealed = await sealEnvelopeBytes(sealKey, "main", key.sid, 1, pack(call));
+  assert.deepEqual(await openBinaryEnvelope(sealed, context), call);
+  await rejects(openBinaryEnvelope(sealed, context), /replay|already/);
+  const second = await sealEnvelopeBytes(sealKey, "main", key.sid, 2, pack(call));
+  const flipped = second.slice();
+  flipped[flipped.length - 20] ^= 1;
+  await rejects(openBinaryEnvelope(flipped, context), /failed authentication/);
+  // The sequence number is bound by the AAD: moving it breaks the tag.
+  const moved = (await sealEnvelopeBytes(sealKey, "main", key.sid, 3, pack(call))).slice();
+  new DataView(moved.buffer).setUint32(36, 4);
+  await rejects(openBinaryEnvelope(moved, context), /failed authentication/);
+  const otherWindow = await sealEnvelopeBytes(sealKey, "second", key.sid, 5, pack(call));
+  await rejects(openBinaryEnvelope(otherWindow, context), /failed authentication/);
+  const otherSession = await sealEnvelopeBytes(sealKey, "main", "f".repeat(32), 6, pack(call));
+  await rejects(openBinaryEnvelope(otherSession, context), /another session/);
+  await rejects(
+    openBinaryEnvelope(new TextEncoder().encode("AIRB" + "0".repeat(80)), context),
+    /sid|session/,
+  );
+  await rejects(openBinaryEnvelope(new Uint8Array(100), context), /not sealed by the isolation frame/);
+});
+
+Deno.test("a command name with a control character is refused before anything runs", async () => {
+  const { context, seal } = await session();
+  for (const cmd of ["greet\n", "plugin:window|set_title\u0000", "a\u007fb"]) {
+    await rejects(openEnvelope(await seal(invoke(cmd)), context), /malformed message: cmd/);
+  }
 });

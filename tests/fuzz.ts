@@ -412,7 +412,9 @@ function makeBodies(rng: Rng, limits: Limits): Body[] {
   call("wide", { items: Array.from({ length: 500 }, (_, i) => ({ i, s: String(i) })) });
   call(`${EVENT_PREFIX}listen`, { event: "tick", handler: 3 }, null, "event");
   call(`${EVENT_PREFIX}emit`, { event: "tick", payload: rng.bytes(20) }, null, "event");
-  for (let i = 0; i < 18; i++) call(randomString(rng, 40) || "r", randomPayload(rng), randomPayload(rng));
+  // Command names are any text but control characters (which the core refuses, below).
+  const name = () => randomString(rng, 40).replace(/[\u0000-\u001f\u007f]/g, "") || "r";
+  for (let i = 0; i < 18; i++) call(name(), randomPayload(rng), randomPayload(rng));
 
   // Genuinely sealed, but not an acceptable call: must be refused after authentication.
   bad(new TextEncoder().encode("just a string"));
@@ -426,6 +428,7 @@ function makeBodies(rng: Rng, limits: Limits): Body[] {
   bad({ kind: "invoke", nonce: rng.hex(16).toUpperCase(), cmd: "greet" });
   bad({ kind: "invoke", nonce: rng.hex(16), cmd: "" });
   bad({ kind: "invoke", nonce: rng.hex(16), cmd: "y".repeat(257) });
+  bad({ kind: "invoke", nonce: rng.hex(16), cmd: "plugin:window|set_title\n" });
   bad({ kind: "invoke", nonce: rng.hex(16), cmd: 7 });
   bad({ kind: "invoke", nonce: rng.hex(16), cmd: "deep", payload: nest(limits.maxDepth + 1, 0) });
   bad({ kind: "invoke", nonce: rng.hex(16), cmd: "huge", payload: rng.bytes(limits.maxMessageBytes + 1) });

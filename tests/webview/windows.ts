@@ -223,6 +223,11 @@ Deno.test("windows review: sizes beyond X's limits are refused, a page cannot fo
       payload: null,
     });
     assert.match(forged.error ?? "", /events named tauri:\/\/… are sent by Airlock only/);
+    // Nor the built-in plugins' events: another window's onKeyChange must see only the store's own.
+    for (const event of ["store://change", "log://log"]) {
+      const spoofed = await invoke("plugin:event|emit", { event, payload: { key: "x", value: 1 } });
+      assert.match(spoofed.error ?? "", /are sent by Airlock only/, event);
+    }
     // 40 concurrent creations, half of one label, more than the cap: neither check can be raced.
     const created = await app.evaluate(`Promise.all(Array.from({ length: 40 }, (_, i) =>
       ${INVOKE}("plugin:webview|create_webview_window", { options: { label: i % 2 ? "dup" : "w" + i, width: 200.5 } })
