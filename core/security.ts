@@ -102,8 +102,24 @@ function parseHeaders(value: unknown): Record<string, string> {
   return out;
 }
 
-const INLINE_SCRIPT = /<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi;
-const INLINE_STYLE = /<style\b[^>]*>([\s\S]*?)<\/style\s*>/gi;
+// A start tag's attributes, quotes holding '>' (as the HTML tokenizer reads them).
+const ATTRIBUTES = `((?:[^>"']|"[^"]*"|'[^']*')*)`;
+const INLINE_SCRIPT = new RegExp(`<script\\b${ATTRIBUTES}>([\\s\\S]*?)<\\/script\\s*>`, "gi");
+const INLINE_STYLE = new RegExp(`<style\\b${ATTRIBUTES}>([\\s\\S]*?)<\\/style\\s*>`, "gi");
+/** What the browser never parses as markup: comments, and the text of these elements (with scripting on). */
+const NOT_MARKUP = /<!--[\s\S]*?-->|<(textarea|title|xmp|noscript|noembed|noframes)\b[\s\S]*?<\/\1\s*>/gi;
+/** Script types the browser runs (or, for importmap, checks against script-src). */
+const RUNNABLE =
+  /^(|module|importmap|(text|application)\/(x-)?(java|ecma)script|text\/(javascript1\.[0-5]|jscript|livescript))$/i;
+
+/** The value of one attribute in a start tag's attribute text, or null. */
+function attribute(attributes: string, name: string): string | null {
+  const match = new RegExp(`(?:^|\\s)${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s"'>]+))`, "i").exec(
+    attributes,
+  );
+  if (match) return match[2] ?? match[3] ?? match[4] ?? "";
+  return new RegExp(`(?:^|\\s)${name}(?:\\s|$)`, "i").test(attributes) ? "" : null;
+}
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -148,16 +164,22 @@ export async function documentCsp(
   const disable = security.dangerousDisableAssetCspModification;
   const may = (directive: string) =>
     disable === false || (Array.isArray(disable) && !disable.includes(directive));
+  // Only what the page really has as inline scripts and styles is hashed: not text in a comment or a
+  // textarea, not a script of a type that does not run (a template, JSON data).
+  const markup = html.replace(NOT_MARKUP, "");
   if (may("script-src")) {
     const hashes: string[] = [];
-    for (const [, attributes, body] of html.matchAll(INLINE_SCRIPT)) {
-      if (!/\bsrc\s*=/i.test(attributes) && body.trim()) hashes.push(await sha256(body));
+    for (const [, attributes, body] of markup.matchAll(INLINE_SCRIPT)) {
+      const type = (attribute(attributes, "type") ?? "").trim();
+      if (attribute(attributes, "src") === null && RUNNABLE.test(type) && body.trim()) {
+        hashes.push(await sha256(body));
+      }
     }
     addSources(csp, "script-src", hashes);
   }
   if (may("style-src")) {
     const hashes: string[] = [];
-    for (const [, body] of html.matchAll(INLINE_STYLE)) if (body.trim()) hashes.push(await sha256(body));
+    for (const [, , body] of markup.matchAll(INLINE_STYLE)) if (body.trim()) hashes.push(await sha256(body));
     addSources(csp, "style-src", hashes);
   }
   // The isolation frame is Airlock's own and must load whatever the app allows.
