@@ -20,6 +20,7 @@ import type { Commands } from "../core/router.ts";
 import { type AuditEntry, WindowCore } from "../core/window.ts";
 import type { WindowPolicy } from "../core/policy.ts";
 import { navigationHandler } from "./navigation.ts";
+import { openExternal } from "../core/plugins/opener.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
 
@@ -134,7 +135,8 @@ export class AppWindow implements WindowHandle, WindowControl {
         app: (request) =>
           request.path === IPC_PATH && request.method === "POST"
             ? ipcAnswer(core, request)
-            : parts.asset(request.path),
+            // With the query: a dev server (build.devUrl) needs it; files ignore it.
+            : parts.asset(request.path + (/\?[^#]*/.exec(request.uri)?.[0] ?? "")),
         isolation: (request) => core.serveIsolation(request),
         // Tauri's asset protocol (convertFileSrc): files in app.security.assetProtocol.scope only.
         asset: (request) =>
@@ -181,6 +183,12 @@ export class AppWindow implements WindowHandle, WindowControl {
         openWindow: (opened) => parts.windows.open(opened, spec.label),
         labels: () => parts.windows.labels(),
         title: parts.config.app.title,
+        // A link out of the app goes to the system's opener under the window's opener permission.
+        openExternal: (url) => {
+          const may = parts.policy?.check("plugin:opener|open_url") ?? { allowed: true, scope: null };
+          if (!may.allowed) return Promise.reject(new Error(may.reason));
+          return openExternal(url, may.scope);
+        },
       }),
     });
     this.#view = view;

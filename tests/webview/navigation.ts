@@ -4,10 +4,13 @@
 import assert from "node:assert/strict";
 import { type AuditEntry, launch } from "../../mod.ts";
 import { makeApp } from "../fixture.ts";
+import { fakeOpener } from "./plugin_opener.ts";
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>home</title><p id="where">home</p>`;
 
-async function navigationApp(airlock: Record<string, unknown> = {}) {
+/** The app under test; `capabilities`: its inline capabilities (none: no capability checks, so the
+ * opener's default rules open web links — tests that do so put a fake xdg-open on PATH first). */
+async function navigationApp(airlock: Record<string, unknown> = {}, capabilities?: unknown[]) {
   let hits = 0;
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, () => {
     hits++;
@@ -17,6 +20,11 @@ async function navigationApp(airlock: Record<string, unknown> = {}) {
     frontend: { "index.html": PAGE, "second.html": `<!doctype html><title>second</title>` },
     airlock,
   });
+  if (capabilities) {
+    const raw = JSON.parse(await Deno.readTextFile(config));
+    raw.app = { security: { capabilities } };
+    await Deno.writeTextFile(config, JSON.stringify(raw));
+  }
   const audit: AuditEntry[] = [];
   const app = await launch({ config, commands: { ping: () => "pong" }, audit: (entry) => audit.push(entry) });
   const outside = `http://127.0.0.1:${server.addr.port}`;
@@ -34,8 +42,11 @@ async function navigationApp(airlock: Record<string, unknown> = {}) {
 
 const settleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A window that may do what core:default grants, and not use the opener. */
+const NO_OPENER = [{ identifier: "c", windows: ["*"], permissions: ["core:default"] }];
+
 Deno.test("navigation: a link, location and window.open to another origin do not replace the app", async () => {
-  const t = await navigationApp();
+  const t = await navigationApp({}, NO_OPENER);
   try {
     await t.app.evaluate(`(() => {
       const a = document.createElement("a");
@@ -131,7 +142,13 @@ Deno.test("navigation: target=_blank to an app page opens an app window only whe
 });
 
 Deno.test("navigation: window.open in a loop opens at most the window limit, and the audit stays a few lines a second", async () => {
-  const t = await navigationApp({ allowPageWindows: true });
+  const t = await navigationApp({ allowPageWindows: true }, [
+    {
+      identifier: "c",
+      windows: ["*"],
+      permissions: ["core:default", "core:webview:allow-create-webview-window"],
+    },
+  ]);
   try {
     await t.app.evaluate(
       `(() => { for (let i = 0; i < 40; i++) window.open("second.html?secret=" + i); })()`,
@@ -147,5 +164,46 @@ Deno.test("navigation: window.open in a loop opens at most the window limit, and
     assert.ok(t.audit.every((entry) => !entry.reason.includes("secret")), "no path or query in the audit");
   } finally {
     await t.close();
+  }
+});
+
+Deno.test("navigation: a user's link to a web site opens in the system browser when the window may use the opener", async () => {
+  const fake = await fakeOpener();
+  const click = (t: { app: { evaluate(js: string): Promise<unknown> } }, url: string) =>
+    t.app.evaluate(`(() => {
+      const a = document.createElement("a");
+      a.href = ${JSON.stringify(url)};
+      document.body.appendChild(a);
+      a.click();
+    })()`);
+  // No capabilities: the opener's default rules (web links, mail, phone).
+  const open = await navigationApp();
+  try {
+    await click(open, "https://example.com/docs?page=2");
+    assert.deepEqual(await fake.calls(1), ["https://example.com/docs?page=2"]);
+    assert.equal(await open.app.evaluate(`location.href`), "app://localhost/index.html");
+  } finally {
+    await open.close();
+  }
+  // Capabilities without the opener: dropped, with the reason on the audit line.
+  const config = await makeApp({ frontend: { "index.html": PAGE } });
+  const raw = JSON.parse(await Deno.readTextFile(config));
+  raw.app = {
+    security: { capabilities: [{ identifier: "c", windows: ["main"], permissions: ["core:default"] }] },
+  };
+  await Deno.writeTextFile(config, JSON.stringify(raw));
+  const audit: AuditEntry[] = [];
+  const closed = await launch({ config, audit: (entry) => audit.push(entry) });
+  try {
+    await click({ app: closed }, "https://example.com/other");
+    for (let i = 0; i < 40 && !audit.length; i++) await settleFor(50);
+    assert.match(
+      audit[0]?.reason ?? "",
+      /^navigation to https:\/\/example\.com refused: plugin:opener\|open_url not allowed/,
+    );
+    assert.equal((await fake.calls(1)).length, 1, "nothing more was opened");
+  } finally {
+    await closed.close();
+    fake.restore();
   }
 });

@@ -8,7 +8,7 @@ import { launchPluginApp, PLUGIN_PACKAGES } from "./plugin_app.ts";
 const PAGE = `import * as opener from "@tauri-apps/plugin-opener"; window.opener_ = opener;`;
 
 /** A fake xdg-open on PATH for the test's duration; returns what it was called with, one call per line. */
-async function fakeOpener() {
+export async function fakeOpener() {
   const dir = await Deno.makeTempDir({ prefix: "airlock-opener-" });
   const record = join(dir, "calls.txt");
   await Deno.writeTextFile(join(dir, "xdg-open"), `#!/bin/sh\necho "$*" >> '${record}'\n`, { mode: 0o755 });
