@@ -20,6 +20,7 @@ import type { Commands } from "../core/router.ts";
 import { type AuditEntry, WindowCore } from "../core/window.ts";
 import type { WindowPolicy } from "../core/policy.ts";
 import { navigationHandler } from "./navigation.ts";
+import { installFsBackend } from "./fs.ts";
 import { openExternal } from "../core/plugins/opener.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
@@ -103,6 +104,7 @@ export class AppWindow implements WindowHandle, WindowControl {
   readonly #parts: WindowParts;
 
   private constructor(spec: WindowConfig, parts: WindowParts) {
+    installFsBackend(); // once per process: the fs plugin's files opened beneath their scopes (openat2)
     this.label = spec.label;
     this.#parts = parts;
     const closing = new AbortController();

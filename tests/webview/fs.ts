@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { launch } from "../../mod.ts";
 import { makeApp, settle } from "../fixture.ts";
+import { defaultFsBackend } from "../../core/fs.ts";
 
 // The seed's path check, as the demo's isolation app does it.
 const PATH_HOOK = `window.__TAURI_ISOLATION_HOOK__ = (m) => {
@@ -84,6 +85,8 @@ Deno.test("fs: the hook refuses a path outside the app's folders", async () => {
 Deno.test("fs: with a hook that checks nothing, the core's scopes still refuse every escape", async () => {
   const { root, docs, fs } = await scopes();
   const app = await launch({ config: await makeApp({ airlock: { fs } }) });
+  // The host opens the scopes' files with openat2 beneath their roots (docs/api.md, fs, "Races").
+  assert.equal(defaultFsBackend().name, "openat2");
   const refused = async (js: string, pattern: RegExp) => {
     const result = await app.evaluate(settle(js)) as { ok: boolean; error: string };
     assert.equal(result.ok, false, js);
