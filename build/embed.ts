@@ -3,7 +3,8 @@
 // from any working directory. `deno task compile` turns that entry into one executable.
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig, withoutComments } from "../core/config.ts";
+import { ConfigError, loadConfig, withoutComments } from "../core/config.ts";
+import { runHook } from "../host/dev_server.ts";
 import { bytesToBase64 } from "../protocol/seal.ts";
 import { buildIsolationDocument, type IsolationDocument } from "./isolation.ts";
 import type { EmbeddedApp } from "../core/assets.ts";
@@ -48,6 +49,16 @@ function specifier(fromDir: string, to: string): string {
 export async function embedApp(configFile: string, outDir?: string): Promise<EmbedResult> {
   const started = performance.now();
   const config = await loadConfig(configFile);
+  // Tauri's build.beforeBuildCommand (npm run build, …) makes the frontend folder first.
+  const hook = config.devServer.beforeBuildCommand;
+  if (hook) await runHook("build.beforeBuildCommand", hook, (line) => console.log(line));
+  const exists = await Deno.stat(config.frontendDir).then((info) => info.isDirectory, () => false);
+  if (!exists) {
+    throw new ConfigError(
+      `the frontend folder ${config.frontendDir} (build.frontendDist) does not exist: build the frontend first` +
+        (hook ? "" : " (or set build.beforeBuildCommand to the command that does)"),
+    );
+  }
   const out = resolve(outDir ?? join(config.baseDir, ".airlock"));
   await Deno.mkdir(out, { recursive: true });
 

@@ -1,6 +1,7 @@
 // An app's description, read from a config in Tauri's shape (v1 or v2) plus Airlock's own optional section.
 // Errors name the file and the field, because a newcomer's first mistake is usually a path.
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { type DevServerConfig, parseDevServer } from "./dev_server.ts";
 import { type HttpPolicy, parseHttpPolicy } from "./http.ts";
 import { appDataDir, type FsScope } from "./fs.ts";
 import {
@@ -112,6 +113,8 @@ export interface AppConfig {
   plugins: PluginConfigs;
   /** Tauri's asset protocol (app.security.assetProtocol): off unless enabled, files in its scope only. */
   assetProtocol: AssetProtocol;
+  /** Tauri's dev server and build hooks (build.devUrl, build.beforeDevCommand, build.beforeBuildCommand). */
+  devServer: DevServerConfig;
 }
 
 type Json = Record<string, unknown>;
@@ -185,7 +188,7 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
   if (/^[a-z]+:\/\//i.test(dist)) {
     config.fail(
       distField,
-      `is a URL (${dist}); dev-server URLs are not supported, give the built frontend folder`,
+      `is a URL (${dist}): give the built frontend folder (a dev server goes in build.devUrl)`,
     );
   }
 
@@ -252,13 +255,17 @@ export function parseConfig(raw: unknown, file: string | null, baseDir: string):
         : selectCapabilities([], listed, where);
     }),
     appPermissions: { permissions: {}, sets: {}, default: null },
+    devServer: parseDevServer(config.get("build"), baseDir, (field, problem) => config.fail(field, problem)),
     security: section(where, () => parseSecurity(config.get("app.security") ?? config.get("tauri.security"))),
     plugins: section(where, () => parsePluginConfigs(config.get("plugins"))),
-    assetProtocol: section(where, () =>
-      parseAssetProtocol(config.get("app.security.assetProtocol"), "app.security.assetProtocol", {
-        identifier: config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app",
-        resourceDir: baseDir,
-      })),
+    assetProtocol: section(
+      where,
+      () =>
+        parseAssetProtocol(config.get("app.security.assetProtocol"), "app.security.assetProtocol", {
+          identifier: config.string("identifier", "tauri.bundle.identifier") ?? "dev.airlock.app",
+          resourceDir: baseDir,
+        }),
+    ),
   };
 }
 
@@ -407,7 +414,10 @@ export async function loadConfig(source: string | Json, baseDir?: string): Promi
     config = parseConfig(source, null, resolve(baseDir ?? Deno.cwd()));
   }
   const where = config.file ?? "<inline config>";
-  await requireDir(where, "the frontend folder (build.distDir / build.frontendDist)", config.frontendDir);
+  // With a dev server, the built folder may not exist yet (its first build makes it).
+  if (config.devServer.url === null) {
+    await requireDir(where, "the frontend folder (build.distDir / build.frontendDist)", config.frontendDir);
+  }
   if (config.pattern.use === "isolation") {
     await requireDir(where, "the isolation app folder (pattern.options.dir)", config.pattern.dir);
   }

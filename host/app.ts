@@ -14,6 +14,7 @@ import type { Asset } from "../core/assets.ts";
 import type { AuditEntry } from "../core/window.ts";
 import { API_MODULE_PATH, apiModule, AppWindow, type WindowHandle } from "./window.ts";
 import { enableAutomation } from "../native/automation.ts";
+import { devServerAsset } from "./dev_server.ts";
 
 export interface LaunchOptions {
   /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
@@ -188,8 +189,12 @@ export class App {
    */
   async #asset(path: string): Promise<Asset> {
     const { embedded } = this.options;
+    // Dev with a dev server (build.devUrl): its answer for the same path and query (host/dev_server.ts).
+    const devUrl = this.options.dev ? this.config.devServer.url : null;
     const asset = path === API_MODULE_PATH
       ? apiModule()
+      : devUrl
+      ? await devServerAsset(devUrl, path)
       : embedded
       ? embeddedAssets(embedded.frontend)(path)
       : await readAsset(this.config.frontendDir, path);

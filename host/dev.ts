@@ -77,7 +77,8 @@ export function watchApp(app: AppHandle, options: DevOptions = {}): DevWatcher {
     })();
   };
 
-  watch(app.config.frontendDir, onFrontendChange);
+  // A dev server (build.devUrl) reloads its own pages (HMR).
+  if (app.config.devServer.url === null) watch(app.config.frontendDir, onFrontendChange);
   if (app.config.pattern.use === "isolation") watch(app.config.pattern.dir, onIsolationChange);
   app.closed.then(() => close());
 

@@ -96,7 +96,7 @@ function install(label: string): void {
   /** "file:line:col" of a stack line, the URL without query or fragment (no ticket), app paths short. */
   const where = (line: string) =>
     line.replace(/(?:app|isolation):\/\/[^/\s]*(\/[^\s?#:]*)(?:[?#][^\s:]*)?/g, "$1")
-      .replace(/^([^@]*)@/, (_, fn) => fn ? fn + " " : "");
+      .replace(/^([^@/]*)@/, (_, fn) => fn ? fn + " " : "");
 
   /** The caller's place: the first stack frame that is not this script's. */
   const caller = () => {

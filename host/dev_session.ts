@@ -6,6 +6,7 @@
 // app is left as it is, to be restarted by the next change.
 import { basename, dirname, join, resolve } from "node:path";
 import { type AppHandle, type AppSetup, launch, type LaunchOptions } from "./app.ts";
+import { startDevServer } from "./dev_server.ts";
 import { changedContent, describe, type DevWatcher, isEditorScratch, watchApp } from "./dev.ts";
 import { ConfigError, loadConfig } from "../core/config.ts";
 import type { Commands } from "../core/router.ts";
@@ -29,6 +30,8 @@ export interface DevSessionOptions {
   /** Also print the isolation build's report at each start. */
   verbose?: boolean;
   debounceMs?: number;
+  /** Where a build.beforeDevCommand's output goes: the terminal, or each line to `log`. */
+  devServerOutput?: "inherit" | "log";
 }
 
 export interface DevSession {
@@ -183,7 +186,15 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
   };
 
   const first = await prepare(false);
-  const started = await start(first);
+  // build.devUrl (+ beforeDevCommand): started once, for the whole session; pages come from it.
+  const devServer = await startDevServer(first.config.devServer, { log, output: options.devServerOutput });
+  let started;
+  try {
+    started = await start(first);
+  } catch (error) {
+    await devServer?.stop();
+    throw error;
+  }
   log(
     `airlock: ${first.config.app.name} is running (${
       Object.keys(first.module.commands).length
@@ -206,6 +217,7 @@ export async function startDev(options: DevSessionOptions): Promise<DevSession> 
       for (const watcher of coreWatchers) watcher.close();
       await running;
       await stop();
+      await devServer?.stop();
       finish();
     },
   };

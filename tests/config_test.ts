@@ -29,6 +29,7 @@ const NO_SECURITY = {
     headers: {},
   },
   assetProtocol: { enable: false, scope: null },
+  devServer: { url: null, beforeDevCommand: null, beforeBuildCommand: null },
 };
 const DEFAULT_HTTP = {
   allow: [],
@@ -207,6 +208,8 @@ Deno.test("parse: Tauri v2 shape (build.frontendDist, app.security.pattern, app.
     http: DEFAULT_HTTP,
     fs: [],
     ...NO_SECURITY,
+    // build.devUrl: the dev server `dev` serves the pages from (tests/dev_server_test.ts).
+    devServer: { url: "http://localhost:1420", beforeDevCommand: null, beforeBuildCommand: null },
   });
 });
 
@@ -425,12 +428,12 @@ Deno.test("parse error: a dev-server URL instead of a folder", () => {
     fieldError(
       F,
       "build.distDir",
-      "is a URL (http://localhost:1420); dev-server URLs are not supported, give the built frontend folder",
+      "is a URL (http://localhost:1420): give the built frontend folder (a dev server goes in build.devUrl)",
     ),
   );
   parseFails(
     { build: { frontendDist: "HTTPS://example.com/app" } },
-    /^\/app\/tauri\.conf\.json: build\.frontendDist is a URL \(HTTPS:\/\/example\.com\/app\);/,
+    /^\/app\/tauri\.conf\.json: build\.frontendDist is a URL \(HTTPS:\/\/example\.com\/app\):/,
   );
 });
 

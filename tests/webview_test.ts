@@ -25,6 +25,7 @@ import "./webview/plugin_process.ts";
 import "./webview/plugin_store.ts";
 import "./webview/dev_restart.ts";
 import "./webview/readme.ts";
+import "./webview/dev_server.ts";
 import "./webview/plugin_sql.ts";
 import "./webview/plugin_log.ts";
 import "./webview/plugin_opener.ts";
