@@ -33,6 +33,8 @@ export interface OpenContext {
   window: string;
   sid: string;
   key: CryptoKey;
+  /** The same key's synchronous decryption (see key.ts); WebCrypto with `key` when absent. */
+  decrypt?: (iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array<ArrayBuffer>;
   replay: ReplayWindow;
   limits: Limits;
 }
@@ -111,10 +113,11 @@ async function openSealed(
   const replayProblem = context.replay.check(seq);
   if (replayProblem) throw new RejectedMessage(replayProblem);
 
-  let plaintext: ArrayBuffer;
+  let plaintext: ArrayBuffer | Uint8Array<ArrayBuffer>;
+  const aad = envelopeAad(context.window, sid, seq);
   try {
-    plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: ivBytes, additionalData: envelopeAad(context.window, sid, seq) },
+    plaintext = context.decrypt ? context.decrypt(ivBytes, aad, ctBytes) : await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: ivBytes, additionalData: aad },
       context.key,
       ctBytes,
     );
@@ -127,7 +130,8 @@ async function openSealed(
   const raced = context.replay.check(seq);
   if (raced) throw new RejectedMessage(raced);
   context.replay.accept(seq);
-  return validateInvocation(unpackMessage(new Uint8Array(plaintext), context.limits));
+  const bytes = plaintext instanceof Uint8Array ? plaintext : new Uint8Array(plaintext);
+  return validateInvocation(unpackMessage(bytes, context.limits));
 }
 
 /** Unpacks opened (or brownfield) bytes, within the limits. */

@@ -1,7 +1,7 @@
 // One isolation session: the key of one isolation document load, and its replay window.
 import { sealEvent } from "../protocol/seal.ts";
 import { type Invocation, type Limits, openBinaryEnvelope, openEnvelope } from "./envelope.ts";
-import { createSessionKey } from "./key.ts";
+import { createSessionKey, type SessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
 
 export class IsolationSession {
@@ -11,18 +11,30 @@ export class IsolationSession {
   #tail: Promise<unknown> = Promise.resolve();
   #eventSeq = 0;
 
-  private constructor(readonly sid: string, readonly window: string, private readonly key: CryptoKey) {}
+  private constructor(
+    readonly sid: string,
+    readonly window: string,
+    private readonly key: CryptoKey,
+    private readonly decrypt: SessionKey["decrypt"],
+  ) {}
 
   /** A new session and the raw key to hand to its isolation document (and nowhere else). */
   static async create(window: string): Promise<{ session: IsolationSession; rawKey: string }> {
     const key = await createSessionKey();
-    return { session: new IsolationSession(key.sid, window, key.key), rawKey: key.rawBase64 };
+    return { session: new IsolationSession(key.sid, window, key.key, key.decrypt), rawKey: key.rawBase64 };
   }
 
   /** Opens a sealed call: its string envelope, or a large call's bytes. */
   open(wire: string | Uint8Array<ArrayBuffer>, limits: Limits): Promise<Invocation> {
     const opened = this.#tail.then(() => {
-      const context = { window: this.window, sid: this.sid, key: this.key, replay: this.#replay, limits };
+      const context = {
+        window: this.window,
+        sid: this.sid,
+        key: this.key,
+        decrypt: this.decrypt,
+        replay: this.#replay,
+        limits,
+      };
       return typeof wire === "string" ? openEnvelope(wire, context) : openBinaryEnvelope(wire, context);
     });
     this.#tail = opened.catch(() => {});

@@ -186,3 +186,21 @@ Deno.test("a command name with a control character is refused before anything ru
     await rejects(openEnvelope(await seal(invoke(cmd)), context), /malformed message: cmd/);
   }
 });
+
+Deno.test("the core's synchronous decryption opens what WebCrypto sealed, and refuses what it would refuse", async () => {
+  const { key, context, seal } = await session();
+  const fast: OpenContext = { ...context, decrypt: key.decrypt };
+  assert.deepEqual(
+    await openEnvelope(await seal(invoke("greet", { name: "Ada" })), fast),
+    invoke("greet", { name: "Ada" }),
+  );
+  const envelope = JSON.parse(await seal(invoke("greet")));
+  const ct = base64ToBytes(envelope.ct);
+  ct[0] ^= 1;
+  await rejects(
+    openEnvelope(JSON.stringify({ ...envelope, ct: bytesToBase64(ct) }), fast),
+    /failed authentication/,
+  );
+  const other = JSON.parse(await seal(invoke("greet"), { window: "second" }));
+  await rejects(openEnvelope(JSON.stringify(other), fast), /failed authentication/);
+});

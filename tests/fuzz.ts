@@ -252,6 +252,8 @@ export interface Original {
 interface Corpus {
   sid: string;
   key: CryptoKey;
+  /** The core's synchronous decryption of the same key (what a window's session opens with). */
+  decrypt: OpenContext["decrypt"];
   limits: Limits;
   originals: Original[];
   /** Originals whose numbers fit in one replay window, all spent in `spent`. */
@@ -463,11 +465,12 @@ function contentKey(seq: number, iv: Uint8Array, ct: Uint8Array): string {
   return `${seq}|${bytesToBase64(iv)}|${bytesToBase64(ct)}`;
 }
 
-function newContext(corpus: Pick<Corpus, "sid" | "key" | "limits">): OpenContext {
+function newContext(corpus: Pick<Corpus, "sid" | "key" | "limits" | "decrypt">): OpenContext {
   return {
     window: WINDOW,
     sid: corpus.sid,
     key: corpus.key,
+    decrypt: corpus.decrypt,
     replay: new ReplayWindow(),
     limits: corpus.limits,
   };
@@ -567,6 +570,7 @@ async function buildCorpus(seed: number, limits: Limits): Promise<Corpus> {
     const corpus: Corpus = {
       sid: session.sid,
       key: session.key,
+      decrypt: session.decrypt,
       limits,
       originals,
       low: originals.filter((original) => original.seq <= 128),
@@ -576,7 +580,7 @@ async function buildCorpus(seed: number, limits: Limits): Promise<Corpus> {
       wires: new Set(originals.map((original) => original.wire)),
       foreign,
       plaintexts,
-      spent: newContext({ sid: session.sid, key: session.key, limits }),
+      spent: newContext({ sid: session.sid, key: session.key, decrypt: session.decrypt, limits }),
     };
     return corpus;
   });
