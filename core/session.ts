@@ -1,5 +1,5 @@
 // One isolation session: the key of one isolation document load, and its replay window.
-import { sealEvent } from "../protocol/seal.ts";
+import { envelopeText, eventAad } from "../protocol/seal.ts";
 import { type Invocation, type Limits, openBinaryEnvelope, openEnvelope } from "./envelope.ts";
 import { createSessionKey, type SessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
@@ -11,17 +11,12 @@ export class IsolationSession {
   #tail: Promise<unknown> = Promise.resolve();
   #eventSeq = 0;
 
-  private constructor(
-    readonly sid: string,
-    readonly window: string,
-    private readonly key: CryptoKey,
-    private readonly decrypt: SessionKey["decrypt"],
-  ) {}
+  private constructor(readonly sid: string, readonly window: string, private readonly key: SessionKey) {}
 
   /** A new session and the raw key to hand to its isolation document (and nowhere else). */
   static async create(window: string): Promise<{ session: IsolationSession; rawKey: string }> {
     const key = await createSessionKey();
-    return { session: new IsolationSession(key.sid, window, key.key, key.decrypt), rawKey: key.rawBase64 };
+    return { session: new IsolationSession(key.sid, window, key), rawKey: key.rawBase64 };
   }
 
   /** Opens a sealed call: its string envelope, or a large call's bytes. */
@@ -30,8 +25,8 @@ export class IsolationSession {
       const context = {
         window: this.window,
         sid: this.sid,
-        key: this.key,
-        decrypt: this.decrypt,
+        key: this.key.key,
+        decrypt: this.key.decrypt,
         replay: this.#replay,
         limits,
       };
@@ -44,6 +39,9 @@ export class IsolationSession {
   /** A message down to this session's iframe (an event, a channel message, packed by packMessage), for
    * it to open and pass on. */
   sealDown(packed: Uint8Array<ArrayBuffer>, iv?: Uint8Array<ArrayBuffer>): Promise<string> {
-    return sealEvent(this.key, this.window, this.sid, ++this.#eventSeq, packed, iv);
+    const seq = ++this.#eventSeq;
+    const nonce = iv ?? crypto.getRandomValues(new Uint8Array(12));
+    const sealed = this.key.encrypt(nonce, eventAad(this.window, this.sid, seq), packed);
+    return Promise.resolve(envelopeText(this.sid, seq, nonce, sealed));
   }
 }

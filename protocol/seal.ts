@@ -81,13 +81,12 @@ export async function sealWith(
   iv: Uint8Array<ArrayBuffer> = randomBytes(12),
 ): Promise<string> {
   const ciphertext = await aesGcmEncrypt(key, iv, aad, plaintext);
-  return jsonStringify({
-    v: 1,
-    sid,
-    seq,
-    iv: bytesToBase64(iv),
-    ct: bytesToBase64(new SafeUint8Array(ciphertext)),
-  });
+  return envelopeText(sid, seq, iv, new SafeUint8Array(ciphertext));
+}
+
+/** The string envelope around a ciphertext (its tag last). */
+export function envelopeText(sid: string, seq: number, iv: Uint8Array, ciphertext: Uint8Array): string {
+  return jsonStringify({ v: 1, sid, seq, iv: bytesToBase64(iv), ct: bytesToBase64(ciphertext) });
 }
 
 /** A call, sealed by the iframe for the core (which opens it with openEnvelope). `iv` is for
