@@ -63,9 +63,13 @@ export interface WebDriverServer {
   port: number;
   /** http://hostname:port, the WebDriver endpoint (Selenium's usingServer). */
   url: string;
+  /** The driver's process id. */
+  pid: number;
+  /** The process ids of the apps the driver started and that still run (its child processes). */
+  apps(): Promise<number[]>;
   /** What the driver and the apps it started printed so far (for a failing test's message). */
   output(): string;
-  /** Stops the driver (and so any app it still runs). */
+  /** Stops the driver and any app it still runs. */
   stop(): Promise<void>;
 }
 
@@ -75,7 +79,14 @@ export class WebDriverUnavailableError extends Error {
 
 /** Starts WebKitWebDriver on a free loopback port and waits until it answers /status. */
 export async function startWebDriver(
-  options: { binary?: string; port?: number; args?: string[] } = {},
+  options: {
+    binary?: string;
+    port?: number;
+    /** More arguments for WebKitWebDriver (`--target=host:port` attaches to a running app instead). */
+    args?: string[];
+    /** The whole environment of the driver and so of the apps it starts (by default, this process's). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<WebDriverServer> {
   const binary = options.binary ?? WEBKIT_WEBDRIVER;
   try {
@@ -90,6 +101,7 @@ export async function startWebDriver(
   const child = new Deno.Command(binary, {
     args: [`--host=${hostname}`, `--port=${port}`, ...(options.args ?? [])],
     stdin: "null",
+    ...(options.env ? { env: options.env, clearEnv: true } : {}),
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -104,9 +116,19 @@ export async function startWebDriver(
     exited = true;
     return status;
   });
+  const apps = () => childrenOf(child.pid);
   const stop = async () => {
+    // An app whose session never began (or never ended) outlives the driver, holding its output open.
+    const running = exited ? [] : await apps();
     if (!exited) child.kill("SIGTERM");
     await status;
+    for (const pid of running) {
+      try {
+        Deno.kill(pid, "SIGTERM");
+      } catch {
+        // ended with its session
+      }
+    }
     await reading;
   };
   const url = `http://${hostname}:${port}`;
@@ -129,7 +151,17 @@ export async function startWebDriver(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { hostname, port, url, output: () => output, stop };
+  return { hostname, port, url, pid: child.pid, apps, output: () => output, stop };
+}
+
+/** A process's children, read from /proc by bash (Deno reads /proc itself only with --allow-all). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const out = await new Deno.Command("bash", {
+    args: ["-c", 'cat /proc/"$0"/task/*/children', String(pid)],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** A loopback port nothing listens on right now. */

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 // deno-lint-ignore no-import-prefix
 import { remote } from "npm:webdriverio@9.33.1";
 import { appCapabilities, startWebDriver } from "../../webdriver.ts";
-import { gone, processesNaming } from "./helpers.ts";
+import { appsGone } from "./helpers.ts";
 
 const DEMO = fileURLToPath(new URL("../../demo/airlock.conf.json", import.meta.url));
 const TWO_WINDOWS = fileURLToPath(new URL("./two_windows.conf.json", import.meta.url));
@@ -39,14 +39,14 @@ async function drive(config: string, body: (browser: Browser) => Promise<void>):
       } as WebdriverIO.Capabilities,
     });
     // The driver started the app, which the end of the session must stop (below).
-    assert.notDeepEqual(await processesNaming(config), [], "no app process seen");
+    assert.notDeepEqual(await driver.apps(), [], "no app process seen");
     await body(browser);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- driver and app output ---\n${driver.output()}`);
   } finally {
     await browser?.deleteSession();
     // DELETE session closes the app's windows, and with them the app.
-    const ended = await gone(config);
+    const ended = await appsGone(driver);
     await driver.stop();
     assert.ok(ended, "the app still runs after the session ended");
   }
