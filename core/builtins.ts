@@ -17,6 +17,7 @@ import { sqlCommands } from "./plugins/sql.ts";
 import { closeAppResource } from "./plugins/app_state.ts";
 import { storeCommands } from "./plugins/store.ts";
 import { processCommands } from "./plugins/process.ts";
+import { type Clipboard, clipboardCommands } from "./plugins/clipboard.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
@@ -37,6 +38,7 @@ export const BUILTIN_PLUGINS = [
   "sql",
   "log",
   "opener",
+  "clipboard-manager",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -58,6 +60,13 @@ export interface WindowControls {
     get(label: string): WindowControl | undefined;
     open(spec: WindowConfig): Promise<unknown>;
   };
+  /** The desktop's parts the host reaches through FFI (native/); absent without a desktop (the core's unit
+   * tests), where their commands say so. */
+  desktop?: Desktop;
+}
+
+export interface Desktop {
+  clipboard?: Clipboard;
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
@@ -119,5 +128,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     ...sqlCommands(config),
     ...storeCommands(config, events),
     ...processCommands(config),
+    ...clipboardCommands(window.desktop?.clipboard),
   };
 }

@@ -22,6 +22,7 @@ import type { WindowPolicy } from "../core/policy.ts";
 import { navigationHandler } from "./navigation.ts";
 import { installFsBackend } from "./fs.ts";
 import { openExternal } from "../core/plugins/opener.ts";
+import { desktopFor } from "./desktop.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
 
@@ -118,6 +119,7 @@ export class AppWindow implements WindowHandle, WindowControl {
           label: spec.label,
           signal: closing.signal,
           windows: { ...parts.windows, open: (opened) => parts.windows.open(opened, spec.label) },
+          desktop: desktopFor(),
         }),
       isolation: parts.isolation,
       toRelay: (js, world) => view ? view.evaluate(js, world) : Promise.resolve(),

@@ -29,3 +29,4 @@ import "./webview/dev_server.ts";
 import "./webview/plugin_sql.ts";
 import "./webview/plugin_log.ts";
 import "./webview/plugin_opener.ts";
+import "./webview/plugin_clipboard.ts";

@@ -22,6 +22,8 @@ if [ "$mode" = test ] && [ -z "${DISPLAY:-}" ]; then
 fi
 # The WebDriver end-to-end tests (tests/e2e/) drive the demo through WebKitGTK's own driver.
 if [ "$mode" = test ] && [ ! -x /usr/bin/WebKitWebDriver ]; then missing+=(webkit2gtk-driver); fi
+# The clipboard test reads and writes the X clipboard with another X client.
+if [ "$mode" = test ] && ! command -v xclip >/dev/null; then missing+=(xclip); fi
 # `tools/run.sh missing`: only say what would be installed (for the test of this probe).
 if [ "$mode" = missing ]; then
   echo "${missing[*]:-}"

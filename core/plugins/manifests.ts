@@ -10,6 +10,7 @@ import { LOG_MANIFEST } from "./log.ts";
 import { SQL_MANIFEST } from "./sql.ts";
 import { STORE_MANIFEST } from "./store.ts";
 import { PROCESS_MANIFEST } from "./process.ts";
+import { CLIPBOARD_MANIFEST } from "./clipboard.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
@@ -21,4 +22,5 @@ export const MANIFESTS: PluginManifest[] = [
   SQL_MANIFEST,
   STORE_MANIFEST,
   PROCESS_MANIFEST,
+  CLIPBOARD_MANIFEST,
 ];
