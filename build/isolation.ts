@@ -9,6 +9,7 @@
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Bundle, BundleFailure, Bundler, classicSyntaxError, type Entry } from "./bundle.ts";
 import { cspHash, type IsolationDocument } from "../isolation/document.ts";
+import type { SourceSpan } from "../protocol/messages.ts";
 export { cspHash, isolationCsp, type IsolationDocument } from "../isolation/document.ts";
 import {
   endTagEnd,
@@ -129,6 +130,8 @@ class IsolationBuild {
   readonly files: string[];
   readonly warnings: string[] = [];
   readonly items: Item[] = [];
+  /** Each script's code and where its first line came from, for the source table (sourceSpans). */
+  readonly sources: { code: string; name: string; line: number; column: number; bundled: boolean }[] = [];
   readonly bundler: Bundler;
   readonly #edits: Edit[] = [];
   /** Module scripts, in order, to run after the document is parsed, as modules do. */
@@ -230,6 +233,13 @@ class IsolationBuild {
       what = `inline script in ${this.htmlFile}`;
       entry = { text: code, ...lineAndColumn(source, tag.end) };
       name = this.htmlFile;
+      this.sources.push({
+        code,
+        name: this.name(this.htmlFile),
+        line: entry.line,
+        column: entry.column,
+        bundled: false,
+      });
       this.items.push({ name: "inline script", bytes: byteLength(code) });
     } else {
       const located = await this.locate(src, "script");
@@ -240,6 +250,7 @@ class IsolationBuild {
       entry = { file: located.real };
       name = located.file;
       this.items.push({ name: `${this.name(located.file)}: classic script`, bytes: byteLength(code) });
+      this.sources.push({ code, name: this.name(located.file), line: 1, column: 0, bundled: false });
     }
     const syntaxError = classicSyntaxError(code);
     if (syntaxError !== null) {
@@ -272,6 +283,13 @@ class IsolationBuild {
     this.checkScriptEnd(code, what);
     const name = located ? `${this.name(located.file)}: module` : "inline module";
     this.items.push({ name, bytes: byteLength(code), bundled });
+    this.sources.push({
+      code,
+      name: located ? this.name(located.file) : `${this.name(this.htmlFile)} (inline module)`,
+      line: 1,
+      column: 0,
+      bundled: true,
+    });
     const element = startTag("script", tag, MODULE_ATTRIBUTES) + code;
     if (tag.attributes.has("async") || inTemplate) {
       // An async module runs when it is ready, and one in a template never: both can stay where they are.
@@ -417,6 +435,33 @@ function buildReport(
   ];
 }
 
+/** Where each script's code sits in the built html (lines 1-based, columns 0-based), and what file and line
+ * that is: the runtime names the isolation app's own file:line in a load error, never the document's URL. */
+function sourceSpans(html: string, sources: IsolationBuild["sources"]): SourceSpan[] {
+  const spans: SourceSpan[] = [];
+  const taken = new Set<number>();
+  for (const source of sources) {
+    if (!source.code) continue;
+    // Modules move to the end of the body: search the whole document, skipping places already named.
+    let at = html.indexOf(source.code);
+    while (at >= 0 && taken.has(at)) at = html.indexOf(source.code, at + 1);
+    if (at < 0) continue;
+    taken.add(at);
+    const before = html.slice(0, at);
+    const line = before.split("\n").length;
+    spans.push({
+      name: source.name,
+      line,
+      column: at - (before.lastIndexOf("\n") + 1),
+      lines: source.code.split("\n").length,
+      sourceLine: source.line,
+      sourceColumn: source.column,
+      bundled: source.bundled,
+    });
+  }
+  return spans;
+}
+
 export async function buildIsolationDocument(
   dir: string,
   options: IsolationBuildOptions = {},
@@ -450,6 +495,7 @@ export async function buildIsolationDocument(
   return {
     html: built.html,
     runtimeAt: runtimeInsertionPoint(built.html),
+    sources: sourceSpans(built.html, build.sources),
     scriptHashes,
     styleHashes,
     files: build.files,

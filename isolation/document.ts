@@ -1,6 +1,6 @@
 // The isolation iframe's document for one session: the built isolation app with the runtime (and so the
 // session key) put in front of its scripts, and the headers that keep it to its one job.
-import { APP_ORIGIN, type RuntimeConfig } from "../protocol/messages.ts";
+import { APP_ORIGIN, type RuntimeConfig, type SourceSpan } from "../protocol/messages.ts";
 import { RUNTIME_SCRIPT } from "../frontend/scripts.gen.ts";
 
 /** The isolation app could not be built (its folder, its index.html, a script or stylesheet in it). */
@@ -13,6 +13,8 @@ export interface IsolationDocument {
   html: string;
   /** Where in html the runtime's script goes: before every other script. */
   runtimeAt: number;
+  /** Where each of the app's scripts sits in html (absent in documents built before there was one). */
+  sources?: SourceSpan[];
   /** "'sha256-…'" CSP sources of every inline script in html that runs, in document order. */
   scriptHashes: string[];
   /** "'sha256-…'" CSP sources of every <style> element in html, in document order. */
@@ -45,8 +47,20 @@ export function withConfig(bundle: string, config: unknown): string {
   return `"use strict";(() => {\nconst AIRLOCK_CONFIG = ${literal};\n${bundle}})();`;
 }
 
+let runtimeLineBreaks: number | undefined;
+/** Line breaks in the runtime's script, whatever its config. */
+const RUNTIME_LINE_BREAKS = () => runtimeLineBreaks ??= withConfig(RUNTIME_SCRIPT, {}).split("\n").length - 1;
+
 /** The isolation runtime, as the first inline script of one keyed isolation document. */
 export const runtimeScript = (config: RuntimeConfig): string => withConfig(RUNTIME_SCRIPT, config);
+
+/** The runtime's config for one session of `built`: the session's, with the app's source table. */
+export function sessionConfig(built: IsolationDocument, session: RuntimeConfig): RuntimeConfig {
+  // The app's scripts come after the runtime's: their lines move down by its line breaks (a fixed number:
+  // the config is one line of JSON).
+  const shift = RUNTIME_LINE_BREAKS();
+  return { ...session, sources: (built.sources ?? []).map((span) => ({ ...span, line: span.line + shift })) };
+}
 
 export interface SessionDocument {
   html: string;
@@ -57,7 +71,7 @@ export async function sessionDocument(
   built: IsolationDocument,
   session: RuntimeConfig,
 ): Promise<SessionDocument> {
-  const runtime = runtimeScript(session);
+  const runtime = runtimeScript(sessionConfig(built, session));
   const hashes = [await cspHash(runtime), ...built.scriptHashes];
   return {
     html: built.html.slice(0, built.runtimeAt) + `<script>${runtime}</script>` +

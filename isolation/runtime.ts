@@ -4,7 +4,7 @@
 // returns for the core. It talks to the relay alone: the relay's messages carry this document's secret
 // (page scripts can post to the frame too), and its own go to the parent, whose relay knows this
 // document by its origin.
-import { LARGE_CALL_BYTES, type RuntimeConfig } from "../protocol/messages.ts";
+import { LARGE_CALL_BYTES, type RuntimeConfig, type SourceSpan } from "../protocol/messages.ts";
 import { packMessage, tooDeep, unpackMessage } from "../protocol/wire.ts";
 import { base64ToBytes, openEvent, sealEnvelope, sealEnvelopeBytes } from "../protocol/seal.ts";
 import {
@@ -50,6 +50,7 @@ function startRuntime(config: RuntimeConfig): void {
   // Only as the relay's own frame, a child of the app's top window: anywhere else, stay silent.
   if (parent === win || parent !== win.top) return;
   const post = (data: unknown) => postToWindow(parent, data, appOrigin);
+  const sources = config.sources ?? [];
   const script = doc.currentScript;
   if (script) removeElement(script); // the key and secret literals leave the DOM with this script
   const key = importAesKey(base64ToBytes(config.key));
@@ -71,7 +72,9 @@ function startRuntime(config: RuntimeConfig): void {
   addListener(win, "error", (event) => {
     if (announced) return;
     const error = event as ErrorEvent;
-    const where = error.filename ? ` (${error.filename}:${error.lineno}:${error.colno})` : "";
+    // Named by the app's file and line (the build's source table), never by this document's URL: that
+    // holds the one-time ticket, and the error reaches the page.
+    const where = error.lineno ? ` (${placeOf(sources, error.lineno, error.colno)})` : "";
     post({ airlock: "load-error", error: `${SafeString(error.message)}${where}` });
   });
 
@@ -234,6 +237,18 @@ function startRuntime(config: RuntimeConfig): void {
     loaded = true;
     announce();
   });
+}
+
+/** The isolation app's own file:line:column for a place in this document. */
+function placeOf(sources: SourceSpan[], line: number, column: number): string {
+  for (let i = 0; i < sources.length; i++) {
+    const span = sources[i];
+    if (line < span.line || line >= span.line + span.lines) continue;
+    if (span.bundled) return `${span.name}, line ${line - span.line + 1} of its bundle`;
+    const fileColumn = line === span.line ? span.sourceColumn + column - span.column : column;
+    return `${span.name}:${span.sourceLine + line - span.line}:${fileColumn}`;
+  }
+  return `line ${line} of the isolation document`;
 }
 
 function describe(error: unknown): string {

@@ -65,6 +65,21 @@ export interface RuntimeConfig {
   maxMessageBytes: number;
   maxDepth: number;
   hookTimeoutMs: number;
+  /** Where the isolation app's scripts sit in this document: a load error names their file:line. */
+  sources?: SourceSpan[];
+}
+
+/** One of the isolation app's scripts in its document (lines 1-based, columns 0-based): its code starts at
+ * line:column of the document and at sourceLine:sourceColumn of the file `name`. A bundled one (a module)
+ * has its bundle's lines, so only its name is meaningful. */
+export interface SourceSpan {
+  name: string;
+  line: number;
+  column: number;
+  lines: number;
+  sourceLine: number;
+  sourceColumn: number;
+  bundled: boolean;
 }
 
 /** Calls whose packed bytes are larger than this travel sealed as bytes, POSTed by the relay to IPC_PATH;

@@ -14,7 +14,7 @@ import {
 } from "../build/isolation.ts";
 import { tags } from "../build/html.ts";
 import { sessionDocument } from "../isolation/document.ts";
-import { runtimeScript } from "../isolation/document.ts";
+import { runtimeScript, sessionConfig } from "../isolation/document.ts";
 
 const HOOK = `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`;
 
@@ -1183,7 +1183,7 @@ Deno.test("sessionDocument: the CSP lists the runtime's and the app's script has
       hookTimeoutMs: 1000,
     };
     const document = await sessionDocument(built, session);
-    const runtimeHash = await expectedHash(runtimeScript(session));
+    const runtimeHash = await expectedHash(runtimeScript(sessionConfig(built, session)));
     assert.equal(built.styleHashes.length, 1);
     assert.equal(
       document.headers["Content-Security-Policy"],

@@ -30,3 +30,4 @@ import "./webview/plugin_sql.ts";
 import "./webview/plugin_log.ts";
 import "./webview/plugin_opener.ts";
 import "./webview/plugin_clipboard.ts";
+import "./webview/isolation_errors.ts";
