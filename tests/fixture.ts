@@ -54,3 +54,44 @@ export function settle(call: string): string {
     catch (error) { return { ok: false, error: String(error && error.message || error) }; }
   })()`;
 }
+
+/** Polls `probe` until `ok` holds (a probe that throws counts as not yet), or fails naming `what`. */
+export async function until<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch((error) => `probe failed: ${error?.message ?? error}` as T);
+    if (ok(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `deno task <name>` in `cwd` until its output matches `done` (or 30 s pass), then stops it with
+ * SIGTERM and returns everything it printed. */
+export async function runTaskUntil(name: string, cwd: string, done: RegExp): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", name],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const decoder = new TextDecoder();
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) output += decoder.decode(chunk);
+  };
+  const reading = Promise.all([read(child.stdout), read(child.stderr)]);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !done.test(output)) await new Promise((r) => setTimeout(r, 100));
+  child.kill("SIGTERM");
+  await child.status;
+  await reading;
+  return output;
+}

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { scaffoldApp } from "../build/scaffold.ts";
+import { runTaskUntil } from "./fixture.ts";
 
 const decoder = new TextDecoder();
 const MISSING_PERMISSION = /NotCapable|Requires \w+ access|PermissionDenied/;
@@ -65,24 +66,7 @@ Deno.test("scaffold: the new app, moved elsewhere, passes its own test; its task
   assert.equal(compile.code, 1, compile.output);
   assert.match(compile.output, /airlock: DENORT_BIN=\/no\/such\/denort is not a file/);
 
-  const dev = new Deno.Command(Deno.execPath(), {
-    args: ["task", "dev"],
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += decoder.decode(chunk);
-  };
-  const reading = Promise.all([read(dev.stdout), read(dev.stderr)]);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !/is running/.test(output) && !/error/i.test(output)) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  dev.kill("SIGTERM");
-  await dev.status;
-  await reading;
+  const output = await runTaskUntil("dev", dir, /is running|error/i);
   assert.doesNotMatch(output, MISSING_PERMISSION, output);
   assert.match(output, /airlock: my-app is running \(1 commands\)/, output);
 });

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runTaskUntil } from "./fixture.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const decoder = new TextDecoder();
@@ -40,24 +41,7 @@ Deno.test("tasks: compile gets as far as denort with its own permissions, and sa
 });
 
 Deno.test("tasks: dev starts the demo with its own permissions", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "dev"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += decoder.decode(chunk);
-  };
-  const reading = Promise.all([read(child.stdout), read(child.stderr)]);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !/is running/.test(output) && !MISSING_PERMISSION.test(output)) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGTERM");
-  await child.status;
-  await reading;
+  const output = await runTaskUntil("dev", ROOT, new RegExp(`is running|${MISSING_PERMISSION.source}`));
   assert.doesNotMatch(output, MISSING_PERMISSION, output);
   assert.match(output, /airlock: .* is running/, output);
 });

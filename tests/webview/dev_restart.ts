@@ -7,19 +7,7 @@ import { join } from "node:path";
 import { launch } from "../../mod.ts";
 import { startDev } from "../../host/dev_session.ts";
 import { commandsInputs, importCommandsModule } from "../../build/commands_module.ts";
-import { SEED_HOOK, settle } from "../fixture.ts";
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe().catch((error) => `probe failed: ${error?.message ?? error}` as T);
-    if (ok(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { SEED_HOOK, settle, until } from "../fixture.ts";
 
 /** A Tauri v2-shaped app with a commands module that imports a local file and has a setup. */
 async function appWithCommands(): Promise<string> {

@@ -6,21 +6,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startDev } from "../../host/dev_session.ts";
 import { commandsInputs, importCommandsModule } from "../../build/commands_module.ts";
-import { SEED_HOOK, settle } from "../fixture.ts";
+import { SEED_HOOK, settle, until as waitFor } from "../fixture.ts";
+
+const until = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string) =>
+  waitFor(probe, ok, what, 20_000);
 
 const VITE = "npm:vite@6.3.5";
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe().catch((error) => `probe failed: ${error?.message ?? error}` as T);
-    if (ok(value)) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
