@@ -133,6 +133,7 @@ const WEBKIT = {
   webkit_settings_set_enable_write_console_messages_to_stdout: { parameters: [P, "i32"], result: V },
   webkit_settings_set_javascript_can_open_windows_automatically: { parameters: [P, "i32"], result: V },
   webkit_settings_set_enable_developer_extras: { parameters: [P, "i32"], result: V },
+  webkit_settings_set_hardware_acceleration_policy: { parameters: [P, "i32"], result: V },
   webkit_user_script_new: { parameters: [B, "i32", "i32", P, P], result: P },
   webkit_user_script_new_for_world: { parameters: [B, "i32", "i32", B, P, P], result: P },
   webkit_user_script_unref: { parameters: [P], result: V },
