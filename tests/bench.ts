@@ -15,6 +15,9 @@
 import { fileURLToPath } from "node:url";
 import { type AppHandle, launch } from "../mod.ts";
 import { packMessage } from "../protocol/wire.ts";
+import { LARGE_CALL_BYTES } from "../protocol/messages.ts";
+import { BINARY_HEADER_BYTES } from "../protocol/seal.ts";
+import { EchoFloor } from "./bench/floor.ts";
 import { makeApp } from "./fixture.ts";
 import { makePayload, payloadBytes, payloadCount, type PayloadKind } from "./bench/payload.ts";
 import { byName, cpuClock, loadAverage, machineFacts, otherLoad, snapshot } from "./bench/proc.ts";
@@ -33,6 +36,7 @@ import {
   sizeName,
   type ThroughputResult,
   updateDocs,
+  updateReadme,
 } from "./bench/report.ts";
 import { summarize, summarizeRate, type Summary } from "./bench/stats.ts";
 
@@ -40,6 +44,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = fileURLToPath(new URL("./bench/host.ts", import.meta.url));
 const RESULTS_DIR = `${ROOT}bench-results`;
 const DOCS_FILE = `${ROOT}docs/bench.md`;
+const README_FILE = `${ROOT}README.md`;
 const MODES: Mode[] = ["isolation", "brownfield"];
 /** The isolation app under test: the smallest hook, so the figures are Airlock's cost, not the app's. */
 const PASS_THROUGH = "window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;";
@@ -163,15 +168,28 @@ async function sequentialPings(subject: Subject, calls: number): Promise<number[
   return gaps(subject.arrivals);
 }
 
-async function roundTrip(subjects: PerMode<Subject>): Promise<PerMode<Summary>> {
+/** The small round trip of both patterns and of the bare script-message echo (the floor), in turn. */
+async function roundTrip(
+  subjects: PerMode<Subject>,
+  floor: EchoFloor,
+): Promise<{ patterns: PerMode<Summary>; floor: Summary }> {
   const { warmup, block, rounds } = PLAN.roundTrip;
-  log(`small round trip: ${rounds} rounds × ${block} sequential calls per pattern, after ${warmup} warm-up`);
-  for (const mode of MODES) await sequentialPings(subjects[mode], warmup);
-  const samples = perMode<number[]>(() => []);
+  log(
+    `small round trip: ${rounds} rounds × ${block} sequential calls per pattern and of the bare echo, ` +
+      `after ${warmup} warm-up`,
+  );
+  type Who = Mode | "floor";
+  const run = (who: Who, calls: number) =>
+    who === "floor" ? floor.roundTrips(calls) : sequentialPings(subjects[who], calls);
+  const order: Who[] = [...MODES, "floor"];
+  for (const who of order) await run(who, warmup);
+  const samples: Record<Who, number[]> = { isolation: [], brownfield: [], floor: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const mode of inTurn(round)) samples[mode].push(...await sequentialPings(subjects[mode], block));
+    // Each takes each place in turn: isolation, brownfield, floor; then brownfield, floor, isolation; …
+    const turn = [...order.slice(round % 3), ...order.slice(0, round % 3)];
+    for (const who of turn) samples[who].push(...await run(who, block));
   }
-  return perMode((mode) => summarize(samples[mode]));
+  return { patterns: perMode((mode) => summarize(samples[mode])), floor: summarize(samples.floor) };
 }
 
 /** `calls` invokes, `inFlight` at a time; every one must settle with its own number. */
@@ -220,16 +238,21 @@ async function throughput(subjects: PerMode<Subject>): Promise<ThroughputResult[
   return rows;
 }
 
-/** The string the core receives for one call with these args: isolation's envelope, brownfield's plain. */
+/** What the core receives for one call with these args: isolation's envelope (a string, or for a call
+ * packed larger than LARGE_CALL_BYTES the byte envelope the relay POSTs), brownfield's plain call. */
 function expectedWire(kind: PayloadKind, size: number): PerMode<number> & { argsBytes: number } {
   const payload = makePayload(kind, size);
   const packed = packMessage({ kind: "invoke", nonce: "0".repeat(32), cmd: "sink", payload, options: null });
   const base64 = (n: number) => 4 * Math.ceil(n / 3);
   const envelope = JSON.stringify({ v: 1, sid: "0".repeat(32), seq: 0, iv: "0".repeat(16), ct: "" });
+  const TAG = 16; // AES-GCM's tag
   return {
     argsBytes: payloadBytes(payload),
-    // AES-GCM adds a 16-byte tag; the sequence number's digits vary (one digit counted here).
-    isolation: envelope.length + base64(packed.byteLength + 16),
+    // The string envelope's sequence number has varying digits (one digit counted here); the byte
+    // envelope's is 4 bytes of its header.
+    isolation: packed.byteLength > LARGE_CALL_BYTES
+      ? BINARY_HEADER_BYTES + packed.byteLength + TAG
+      : envelope.length + base64(packed.byteLength + TAG),
     brownfield: base64(packed.byteLength),
   };
 }
@@ -287,7 +310,7 @@ async function payloadSweep(subjects: PerMode<Subject>): Promise<PayloadResult[]
     }
     const measured = results.isolation.wire;
     if (Math.abs(measured - expected.isolation) > 8) {
-      log(`warning: isolation envelope ${measured} chars, expected about ${expected.isolation}`);
+      log(`warning: isolation envelope ${measured} long, expected about ${expected.isolation}`);
     }
     out.push({
       kind,
@@ -474,9 +497,11 @@ async function git(...gitArgs: string[]): Promise<string | null> {
 
 async function publish(results: BenchResults) {
   await updateDocs(DOCS_FILE, results);
+  await updateReadme(README_FILE, results);
   // Tables and all exactly as the repository's formatter wants them.
-  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", DOCS_FILE], cwd: ROOT }).output();
-  log(`wrote ${DOCS_FILE}`);
+  const files = [DOCS_FILE, README_FILE];
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", ...files], cwd: ROOT }).output();
+  log(`wrote ${files.join(" and ")}`);
 }
 
 // ---- the run ----
@@ -503,12 +528,16 @@ async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 const subjects = {} as PerMode<Subject>;
 for (const mode of MODES) subjects[mode] = await open(mode);
-let roundTrips: PerMode<Summary>, rates: ThroughputResult[], payload: PayloadResult[];
+const floor = await EchoFloor.open();
+let roundTrips: { patterns: PerMode<Summary>; floor: Summary };
+let rates: ThroughputResult[], payload: PayloadResult[];
 try {
-  roundTrips = await phase("small round trip", () => roundTrip(subjects));
+  roundTrips = await phase("small round trip", () => roundTrip(subjects, floor));
+  await floor.close();
   rates = await phase("throughput", () => throughput(subjects));
   payload = await phase("payload sweep", () => payloadSweep(subjects));
 } finally {
+  await floor.close();
   for (const mode of MODES) await subjects[mode].app.close();
 }
 
@@ -523,7 +552,7 @@ for (const mode of MODES) {
 }
 
 const partial: Omit<BenchResults, "targets"> = {
-  schema: 1,
+  schema: 2,
   date: new Date().toISOString(),
   commit,
   dirty,
@@ -534,7 +563,8 @@ const partial: Omit<BenchResults, "targets"> = {
   loadAfter: loadAverage(),
   phases,
   hook: PASS_THROUGH,
-  roundTrip: roundTrips,
+  roundTrip: roundTrips.patterns,
+  roundTripFloor: roundTrips.floor,
   throughput: rates,
   payload,
   coldStart: cold,
