@@ -18,6 +18,7 @@ import { closeAppResource } from "./plugins/app_state.ts";
 import { storeCommands } from "./plugins/store.ts";
 import { processCommands } from "./plugins/process.ts";
 import { type Clipboard, clipboardCommands } from "./plugins/clipboard.ts";
+import { dialogCommands, type Dialogs } from "./plugins/dialog.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
@@ -39,6 +40,7 @@ export const BUILTIN_PLUGINS = [
   "log",
   "opener",
   "clipboard-manager",
+  "dialog",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -67,6 +69,8 @@ export interface WindowControls {
 
 export interface Desktop {
   clipboard?: Clipboard;
+  /** The window's own dialogs, modal to it. */
+  dialogs?: Dialogs;
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
@@ -129,5 +133,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     ...storeCommands(config, events),
     ...processCommands(config),
     ...clipboardCommands(window.desktop?.clipboard),
+    ...dialogCommands(window.desktop?.dialogs),
   };
 }

@@ -119,7 +119,7 @@ export class AppWindow implements WindowHandle, WindowControl {
           label: spec.label,
           signal: closing.signal,
           windows: { ...parts.windows, open: (opened) => parts.windows.open(opened, spec.label) },
-          desktop: desktopFor(),
+          desktop: desktopFor(() => view?.native),
         }),
       isolation: parts.isolation,
       toRelay: (js, world) => view ? view.evaluate(js, world) : Promise.resolve(),

@@ -52,6 +52,11 @@ export class NativeWindow {
     private readonly view: Deno.PointerValue = null,
   ) {}
 
+  /** The GtkWindow*, for native/ code that parents its own windows on it (dialogs). */
+  get handle(): Deno.PointerValue {
+    return this.window;
+  }
+
   #ints(read: (a: Uint8Array<ArrayBuffer>, b: Uint8Array<ArrayBuffer>) => void): [number, number] {
     const a = new Int32Array(1), b = new Int32Array(1);
     read(new Uint8Array(a.buffer), new Uint8Array(b.buffer));

@@ -30,4 +30,5 @@ import "./webview/plugin_sql.ts";
 import "./webview/plugin_log.ts";
 import "./webview/plugin_opener.ts";
 import "./webview/plugin_clipboard.ts";
+import "./webview/plugin_dialog.ts";
 import "./webview/isolation_errors.ts";

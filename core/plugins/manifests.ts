@@ -11,6 +11,7 @@ import { SQL_MANIFEST } from "./sql.ts";
 import { STORE_MANIFEST } from "./store.ts";
 import { PROCESS_MANIFEST } from "./process.ts";
 import { CLIPBOARD_MANIFEST } from "./clipboard.ts";
+import { DIALOG_MANIFEST } from "./dialog.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
@@ -23,4 +24,5 @@ export const MANIFESTS: PluginManifest[] = [
   STORE_MANIFEST,
   PROCESS_MANIFEST,
   CLIPBOARD_MANIFEST,
+  DIALOG_MANIFEST,
 ];

@@ -13,6 +13,7 @@ export const PLUGIN_PACKAGES = {
   log: "@tauri-apps/plugin-log@2.10.0",
   opener: "@tauri-apps/plugin-opener@2.7.3",
   clipboard: "@tauri-apps/plugin-clipboard-manager@2.3.3",
+  dialog: "@tauri-apps/plugin-dialog@2.8.4",
 } as const;
 
 const bundles = new Map<string, Promise<string>>();
