@@ -32,7 +32,11 @@ export function appDenoJson(airlockRoot: string): Record<string, unknown> {
       build: run(PERMISSIONS.build, "build"),
       compile: run(PERMISSIONS.build, "compile"),
     },
-    imports: { "airlock/": pathToFileURL(airlockRoot).href.replace(/\/?$/, "/") },
+    imports: {
+      "airlock/": pathToFileURL(airlockRoot).href.replace(/\/?$/, "/"),
+      // For webdriver_test.ts, the same pinned version Airlock's own WebDriver spec uses.
+      webdriverio: "npm:webdriverio@9.33.1",
+    },
   };
 }
 
@@ -116,6 +120,7 @@ Deno.test("greet, through the isolation hook", async () => {
 });
 `,
   };
+  files["webdriver_test.ts"] = WEBDRIVER_TEST;
   const written: string[] = [];
   for (const [path, content] of Object.entries(files)) {
     const file = join(root, path);
@@ -125,3 +130,47 @@ Deno.test("greet, through the isolation hook", async () => {
   }
   return written;
 }
+
+/** The app's WebDriver test: WebKitGTK's driver starts the app with automation on and WebdriverIO clicks
+ * its page, as a user would (README: WebDriver tests). */
+const WEBDRIVER_TEST =
+  `// The app driven like a user would: WebKitGTK's WebDriver (apt-get install -y webkit2gtk-driver) starts it
+// with automation on (main.ts dev --automation) and WebdriverIO types, clicks and reads the page.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+import { appCapabilities, startWebDriver } from "airlock/webdriver.ts";
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+// WebdriverIO keeps connections and timers open past the session: not the app's leak.
+Deno.test({ name: "greet, clicked through WebDriver", sanitizeOps: false, sanitizeResources: false }, async () => {
+  const driver = await startWebDriver();
+  const browser = await remote({
+    hostname: driver.hostname,
+    port: driver.port,
+    logLevel: "warn",
+    capabilities: {
+      // { browserName: "airlock", "webkitgtk:browserOptions": { binary: deno, args: [..., "--automation"] } }
+      ...appCapabilities({ config: here("./airlock.conf.json"), denoConfig: here("./deno.json") }),
+      "wdio:enforceWebDriverClassic": true, // WebKitWebDriver speaks classic WebDriver, not BiDi
+    } as WebdriverIO.Capabilities,
+  });
+  try {
+    // One command at a time: WebKitWebDriver answers requests in turn (an un-awaited $() is one in flight).
+    const answer = await browser.$("#answer");
+    await browser.$("#name").setValue("Grace");
+    await browser.$("#greet").click();
+    await answer.waitUntil(async () => (await answer.getText()) !== "", { timeoutMsg: "no answer" });
+    assert.equal(await answer.getText(), "Hello, Grace!");
+    // An empty name: the command's argument check refuses it, and the page shows why.
+    await browser.$("#name").clearValue();
+    await browser.$("#greet").click();
+    await answer.waitUntil(async () => (await answer.getText()).startsWith("refused"), { timeoutMsg: "no refusal" });
+    assert.match(await answer.getText(), /^refused: invalid arguments for greet: args\\.name/);
+  } finally {
+    await browser.deleteSession();
+    await driver.stop();
+  }
+});
+`;

@@ -22,6 +22,7 @@ Deno.test("scaffold: the new app, moved elsewhere, passes its own test; its task
     "dist/index.html",
     "isolation/index.html",
     "isolation/index.js",
+    "webdriver_test.ts",
   ]);
   const config = JSON.parse(await Deno.readTextFile(join(made, "airlock.conf.json")));
   assert.equal(config.identifier, "dev.airlock.my-app");
@@ -44,7 +45,9 @@ Deno.test("scaffold: the new app, moved elsewhere, passes its own test; its task
 
   const test = await task(["test"]);
   assert.equal(test.code, 0, test.output);
-  assert.match(test.output, /1 passed \| 0 failed/);
+  assert.match(test.output, /2 passed \| 0 failed/);
+  // Its WebDriver test among them: WebKitWebDriver started the app and WebdriverIO clicked through it.
+  assert.match(test.output, /greet, clicked through WebDriver \.\.\. .*ok/);
 
   const build = await task(["build"]);
   assert.equal(build.code, 0, build.output);
