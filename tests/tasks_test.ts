@@ -40,6 +40,14 @@ Deno.test("tasks: compile gets as far as denort with its own permissions, and sa
   assert.match(output, /airlock: DENORT_BIN=\/no\/such\/denort is not a file/);
 });
 
+Deno.test("tasks: e2e, the WebDriver specs, pass with their own permissions", async () => {
+  // The only run of tests/e2e/ in `deno task test`: the specs are not *_test.ts files, so run once, here.
+  const { code, output } = await task(["e2e"], { NO_COLOR: "1" });
+  assert.doesNotMatch(output, MISSING_PERMISSION, output);
+  assert.equal(code, 0, output);
+  assert.match(output, /ok \| 5 passed \| 0 failed/, output);
+});
+
 Deno.test("tasks: dev starts the demo with its own permissions", async () => {
   const output = await runTaskUntil("dev", ROOT, new RegExp(`is running|${MISSING_PERMISSION.source}`));
   assert.doesNotMatch(output, MISSING_PERMISSION, output);

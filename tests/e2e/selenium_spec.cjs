@@ -1,5 +1,5 @@
 // The demo driven by Selenium (selenium-webdriver 4.x, on Node) through WebKitGTK's WebDriver: run by
-// selenium_test.ts, which starts WebKitWebDriver and passes its URL and the app's capabilities.
+// selenium.ts, which starts WebKitWebDriver and passes its URL and the app's capabilities.
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
@@ -9,7 +9,7 @@ const server = process.env.WEBDRIVER_URL;
 const capabilities = JSON.parse(process.env.APP_CAPABILITIES || "null");
 
 test("selenium: the demo greets, and its isolation hook refuses a path", async () => {
-  assert.ok(server && capabilities, "run by tests/e2e/selenium_test.ts (WEBDRIVER_URL, APP_CAPABILITIES)");
+  assert.ok(server && capabilities, "run by tests/e2e/selenium.ts (WEBDRIVER_URL, APP_CAPABILITIES)");
   // browserName must be the app's application name, "airlock", or WebKitWebDriver matches no browser.
   const driver = await new Builder().usingServer(server).withCapabilities(capabilities).build();
   try {

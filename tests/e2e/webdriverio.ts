@@ -3,7 +3,7 @@
 // clicks the demo's buttons and reads what each call answered, a refusal of the isolation hook among
 // them; then the windows of a two-window app, each a window handle, one opened by its page with new
 // WebviewWindow; windows closed through WebDriver, and the session ended with the app gone.
-// `deno task e2e` runs this folder alone; `deno task test` runs it with everything else.
+// `deno task e2e` runs it with the other specs (specs.ts).
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 // Pinned here, as the other npm tools of the tests are.
