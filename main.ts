@@ -10,7 +10,7 @@ import { compileApp, CompileError } from "./build/compile.ts";
 
 const USAGE =
   "usage: main.ts dev --config <airlock.conf.json | tauri.conf.json> [--commands <commands.ts>] [--automation]\n" +
-  "                [--verbose]\n" +
+  "                [--verbose] [--inspector]\n" +
   "       main.ts build --config <file> [--out <dir>]     assets embedded in one module, for shipping\n" +
   "       main.ts compile --config <file> [--output <exe>] one executable (honours DENORT_BIN)\n" +
   "       main.ts new <dir>\n" +
@@ -25,6 +25,8 @@ const OPTIONS: Record<string, Record<string, { type: "string" | "boolean" }>> = 
     automation: { type: "boolean" },
     // --verbose: the isolation build's report at each start.
     verbose: { type: "boolean" },
+    // --inspector: dev's isolation inspector window (what the hook and the core did with each call).
+    inspector: { type: "boolean" },
   },
   build: { config: { type: "string" }, out: { type: "string" } },
   compile: { config: { type: "string" }, out: { type: "string" }, output: { type: "string" } },
@@ -70,7 +72,7 @@ async function dev(args: string[]): Promise<void> {
     commandsFile: values.commands,
     commands: { load: (file, fresh) => importCommandsModule(file, { fresh }), inputs: commandsInputs },
     // Dev only: the page's console in the terminal, the web inspector (right-click → Inspect Element).
-    launch: { console: true, devtools: true, dev: true, automation },
+    launch: { console: true, devtools: true, dev: true, automation, inspector: flags.has("inspector") },
     verbose: flags.has("verbose"),
   });
   await session.done;

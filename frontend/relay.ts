@@ -6,7 +6,7 @@
 //   relay ⇄ core: the script message handler (WIRE prefixes) and deliverEvent(), evaluated here.
 // Page scripts share the DOM with it but none of its objects. This world's capture listener on the window
 // is registered at document start, before any page script's, and hides every message of the frame.
-import { IPC_PATH, IPC_TOKEN_HEADER, type RelayConfig, WIRE } from "../protocol/messages.ts";
+import { INSPECT_PATH, IPC_PATH, IPC_TOKEN_HEADER, type RelayConfig, WIRE } from "../protocol/messages.ts";
 import { base64ToBytes, bytesToBase64 } from "../protocol/seal.ts";
 import { packMessage, restoreBytes, unpackMessage } from "../protocol/wire.ts";
 import {
@@ -14,6 +14,7 @@ import {
   arrayMap,
   arrayPush,
   arraySplice,
+  dateNow,
   defineProperty,
   isArray,
   isView,
@@ -21,7 +22,9 @@ import {
   own,
   promiseResolve,
   promiseThen,
+  record,
   SafeString,
+  typedArrayByteLength,
 } from "../protocol/primordials.ts";
 import {
   addListener,
@@ -84,10 +87,58 @@ export function startRelay(config: RelayConfig): void {
     }
   };
   const toPage = relayEnd(take);
-  const settle = (id: string, nonce: string, ok: boolean, value: unknown) =>
+  const settle = (id: string, nonce: string, ok: boolean, value: unknown) => {
+    if (inspecting) inspectSettled(nonce, ok, value);
     toPage(
       ok ? { t: "answer", id, nonce, ok, value } : { t: "answer", id, nonce, ok, error: SafeString(value) },
     );
+  };
+
+  // Dev's isolation inspector only (config.inspect): each call as the page sent it, as the hook let it
+  // through (the runtime's trace) and how it ended, POSTed with this world's IPC token when it ends.
+  const inspecting = config.inspect === true;
+  const traces = record<{ before: unknown; after: unknown; started: number; hooked: number }>();
+  const inspectSent = (nonce: string, message: unknown) => {
+    if (inspecting) traces[nonce] = { before: message, after: null, started: dateNow(), hooked: 0 };
+  };
+  const inspectHooked = (nonce: unknown, after: unknown) => {
+    const trace = typeof nonce === "string" ? traces[nonce] : undefined;
+    if (!trace) return;
+    trace.after = after;
+    trace.hooked = dateNow();
+  };
+  const inspectSettled = (nonce: string, ok: boolean, value: unknown) => {
+    const trace = traces[nonce];
+    if (!trace) return;
+    delete traces[nonce];
+    let body: string;
+    try {
+      body = jsonStringify(
+        {
+          before: trace.before,
+          after: trace.after,
+          hookMs: trace.hooked ? trace.hooked - trace.started : null,
+          ms: dateNow() - trace.started,
+          ok,
+          error: ok ? null : SafeString(value),
+        },
+        (_key: string, item: unknown) =>
+          isView(item) ? { bytes: typedArrayByteLength(item as Uint8Array) } : item,
+      );
+    } catch {
+      return;
+    }
+    promiseThen(
+      fetchSafe(`${config.appOrigin}${INSPECT_PATH}`, {
+        method: "POST",
+        body,
+        headers: { [IPC_TOKEN_HEADER]: config.ipcToken },
+        cache: "no-store",
+      }),
+      null,
+      () => {},
+    );
+  };
 
   /** A large call's byte envelope, POSTed to the core: the body is read as bytes there, not as a string
    * through the script message. A POST that does not go through (a CSP without 'self' in connect-src)
@@ -159,6 +210,7 @@ export function startRelay(config: RelayConfig): void {
     const id = own(detail, "id"), nonce = own(detail, "nonce"), message = own(detail, "message");
     if (typeof id !== "string" || typeof nonce !== "string") return;
     if (closed !== null) return settle(id, nonce, false, closed);
+    inspectSent(nonce, message);
     if (calls !== null) return calls.add(id, nonce, message);
     // Brownfield: unsealed, packed here, still checked by the core like a sealed call.
     let wire: string;
@@ -229,6 +281,8 @@ export function startRelay(config: RelayConfig): void {
     } else if (type === "refused") {
       const copy = own(data, "copy");
       if (typeof copy === "string") calls!.refused(copy, SafeString(own(data, "error")));
+    } else if (type === "trace") {
+      inspectHooked(own(data, "nonce"), own(data, "after"));
     } else if (type === "event") {
       deliverDown(own(data, "message"));
     } else if (type === "hello") {

@@ -15,6 +15,7 @@ import type { AuditEntry } from "../core/window.ts";
 import { API_MODULE_PATH, apiModule, AppWindow, type WindowHandle } from "./window.ts";
 import { enableAutomation } from "../native/automation.ts";
 import { devServerAsset } from "./dev_server.ts";
+import { Inspector } from "./inspector.ts";
 
 export interface LaunchOptions {
   /** Path of a Tauri-shaped config file, or the parsed object (paths then relative to the cwd). */
@@ -40,6 +41,8 @@ export interface LaunchOptions {
   /** Let a WebDriver client (WebKitWebDriver) drive every window: test runs only (see the README's
    * WebDriver section). Off by default; `main.ts dev --automation` or AIRLOCK_AUTOMATION=1 turn it on. */
   automation?: boolean;
+  /** Dev only (with `dev`): open the isolation inspector, a window listing what became of every call. */
+  inspector?: boolean;
   /** Tauri's `setup`: runs once the config's windows are open (a commands module's `setup` export). */
   setup?: AppSetup;
 }
@@ -54,6 +57,8 @@ export interface AppHandle extends WindowHandle {
   readonly config: AppConfig;
   /** The isolation document being served (its build report included), or null in brownfield. */
   readonly isolation: IsolationDocument | null;
+  /** Dev's isolation inspector, when open (launch({ dev: true, inspector: true })). */
+  readonly inspector: Inspector | null;
   /** Rebuilds the isolation app from its folder and reloads only the isolation frames with it (a new
    * document, key and handshake in each window; the pages keep their state). Throws the build error,
    * keeping the old one. */
@@ -73,6 +78,8 @@ export class App {
   readonly windows = new Map<string, AppWindow>();
   /** What each window may call, from the app's capabilities. */
   readonly policy: Policy;
+  /** Dev's isolation inspector (host/inspector.ts), or null. */
+  readonly inspector: Inspector | null;
   #built: IsolationDocument | null;
 
   private constructor(
@@ -81,7 +88,10 @@ export class App {
     built: IsolationDocument | null,
     private readonly options: LaunchOptions,
   ) {
-    this.#built = built;
+    this.inspector = options.inspector && options.dev
+      ? new Inspector(config.pattern.use === "isolation", config.app.name)
+      : null;
+    this.#built = this.#inspected(built);
     this.policy = config.capabilities === null ? Policy.open() : appPolicy(config, commands);
   }
 
@@ -115,6 +125,11 @@ export class App {
 
   get isolation(): IsolationDocument | null {
     return this.#built;
+  }
+
+  /** With the inspector open, the isolation runtime reports what the hook let through. */
+  #inspected(built: IsolationDocument | null): IsolationDocument | null {
+    return built && this.inspector ? { ...built, inspect: true } : built;
   }
 
   /** Opens a window; its label must be new. */
@@ -156,6 +171,7 @@ export class App {
       config: this.config,
       commands: this.commands,
       isolation: () => this.#built,
+      inspector: this.inspector,
       asset: (path) => this.#asset(path),
       policy: this.policy.forWindow(spec.label, policyLabel),
       audit: this.options.audit ??
@@ -234,7 +250,7 @@ export class App {
     }
     if (this.options.embedded) throw new Error("an embedded app has no isolation folder to rebuild from");
     const next = await buildFromFolder(this.config.pattern.dir);
-    this.#built = next;
+    this.#built = this.#inspected(next);
     await Promise.all([...this.windows.values()].map((window) => window.reloadIsolation()));
     return next;
   }
@@ -259,13 +275,16 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   }
   // WebKitWebDriver reaches an automated app through the inspector server it asks for; no other app has one.
   closeInspectorServer(automation ? ["WEBKIT_INSPECTOR_HTTP_SERVER"] : INSPECTOR_SERVERS);
+  app.inspector?.open();
   const [first, ...rest] = app.config.windows;
   const main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
+  void main.closed.then(() => app.inspector?.close());
   for (const spec of rest) await app.openWindow(spec);
   const handle: AppHandle = {
     get label() {
       return main.label;
     },
+    inspector: app.inspector,
     get title() {
       return main.title;
     },

@@ -2,7 +2,15 @@
 // message handling for it (core/window.ts). Its own isolation sessions, keys, tickets and outbox.
 import { pageScript, pluginInitScript, relayScript } from "./scripts.ts";
 import { devConsoleScript } from "./dev_console.ts";
-import { APP_ORIGIN, BRIDGE_WORLD, CORE_HANDLER, IPC_PATH, IPC_TOKEN_HEADER } from "../protocol/messages.ts";
+import { sameToken } from "./inspector.ts";
+import {
+  APP_ORIGIN,
+  BRIDGE_WORLD,
+  CORE_HANDLER,
+  INSPECT_PATH,
+  IPC_PATH,
+  IPC_TOKEN_HEADER,
+} from "../protocol/messages.ts";
 import type { SchemeRequest } from "../protocol/scheme.ts";
 import type { SchemeResponse } from "../protocol/scheme.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
@@ -70,6 +78,8 @@ export interface WindowParts {
   windowEvent(label: string, event: string, payload: unknown): Promise<void>;
   console: boolean;
   devtools: boolean;
+  /** Dev's isolation inspector, if open: the relay's reports on each call go to it. */
+  inspector?: { record(window: string, report: string): void } | null;
   /** What the window's capabilities allow (absent: no checks). */
   policy?: WindowPolicy;
 }
@@ -139,6 +149,8 @@ export class AppWindow implements WindowHandle, WindowControl {
         app: (request) =>
           request.path === IPC_PATH && request.method === "POST"
             ? ipcAnswer(core, request)
+            : request.path === INSPECT_PATH && request.method === "POST"
+            ? inspectAnswer(core, request, spec.label, parts.inspector)
             // With the query: a dev server (build.devUrl) needs it; files ignore it.
             : parts.asset(request.path + (/\?[^#]*/.exec(request.uri)?.[0] ?? "")),
         isolation: (request) => core.serveIsolation(request),
@@ -160,6 +172,7 @@ export class AppWindow implements WindowHandle, WindowControl {
             readyTimeoutMs: parts.config.limits.readyTimeoutMs,
             coreHandler: CORE_HANDLER,
             ipcToken: core.ipcToken,
+            ...(parts.inspector ? { inspect: true } : {}),
           }),
           world: BRIDGE_WORLD,
         },
@@ -317,6 +330,19 @@ export class AppWindow implements WindowHandle, WindowControl {
 }
 
 /** A large call POSTed by the relay (frontend/relay.ts): the core's answer, as the response body. */
+/** Dev's inspector: the relay's report on one call, taken only with its world's token (never a page's). */
+function inspectAnswer(
+  core: WindowCore,
+  request: SchemeRequest,
+  label: string,
+  inspector: WindowParts["inspector"],
+): SchemeResponse {
+  const token = request.header(IPC_TOKEN_HEADER);
+  const body = inspector && sameToken(token, core.ipcToken) ? request.body(1024 * 1024) : null;
+  if (body) inspector!.record(label, new TextDecoder().decode(body));
+  return { status: body ? 204 : 404, contentType: "text/plain", body: new Uint8Array() };
+}
+
 async function ipcAnswer(core: WindowCore, request: SchemeRequest): Promise<SchemeResponse> {
   // One byte over the largest envelope the core accepts: a longer body is refused unread.
   const body = request.body(core.maxWireChars);

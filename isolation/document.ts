@@ -15,6 +15,8 @@ export interface IsolationDocument {
   runtimeAt: number;
   /** Where each of the app's scripts sits in html (absent in documents built before there was one). */
   sources?: SourceSpan[];
+  /** Dev's isolation inspector is open: the runtime reports what the hook let through. */
+  inspect?: boolean;
   /** "'sha256-…'" CSP sources of every inline script in html that runs, in document order. */
   scriptHashes: string[];
   /** "'sha256-…'" CSP sources of every <style> element in html, in document order. */
@@ -59,7 +61,11 @@ export function sessionConfig(built: IsolationDocument, session: RuntimeConfig):
   // The app's scripts come after the runtime's: their lines move down by its line breaks (a fixed number:
   // the config is one line of JSON).
   const shift = RUNTIME_LINE_BREAKS();
-  return { ...session, sources: (built.sources ?? []).map((span) => ({ ...span, line: span.line + shift })) };
+  return {
+    ...session,
+    sources: (built.sources ?? []).map((span) => ({ ...span, line: span.line + shift })),
+    ...(built.inspect ? { inspect: true } : {}),
+  };
 }
 
 export interface SessionDocument {

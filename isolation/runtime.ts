@@ -51,6 +51,7 @@ function startRuntime(config: RuntimeConfig): void {
   if (parent === win || parent !== win.top) return;
   const post = (data: unknown) => postToWindow(parent, data, appOrigin);
   const sources = config.sources ?? [];
+  const inspect = config.inspect === true;
   const script = doc.currentScript;
   if (script) removeElement(script); // the key and secret literals leave the DOM with this script
   const key = importAesKey(base64ToBytes(config.key));
@@ -110,6 +111,9 @@ function startRuntime(config: RuntimeConfig): void {
     const refuse = (error: unknown) => post({ airlock: "refused", copy, error: describe(error) });
     const sealed = promiseThen(runHook(own(data, "message")), (out) => {
       const { cmd, payload, options } = checkHookOutput(out);
+      // For dev's inspector only: the call as the hook let it through (the relay compares it with what the
+      // page sent). Never sent otherwise.
+      if (inspect) post({ airlock: "trace", nonce, after: { cmd, payload, options } });
       let plaintext: Uint8Array<ArrayBuffer>;
       try {
         // The nonce stays out of the hook's sight: it is the call's secret id, echoed by the core.

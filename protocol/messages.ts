@@ -50,7 +50,13 @@ export interface RelayConfig {
   /** Sent with each large call's POST (IPC_TOKEN_HEADER): the core answers a POST only with it, and
    * only this world has it. */
   ipcToken: string;
+  /** Dev's isolation inspector is open: report what became of each call (INSPECT_PATH). */
+  inspect?: boolean;
 }
+
+/** Dev only: where the relay POSTs (with its IPC token) what became of each call, for the isolation
+ * inspector (host/inspector.ts). */
+export const INSPECT_PATH = "/__airlock/inspect";
 
 /** The isolation runtime's settings, inlined into one keyed document. */
 export interface RuntimeConfig {
@@ -67,6 +73,8 @@ export interface RuntimeConfig {
   hookTimeoutMs: number;
   /** Where the isolation app's scripts sit in this document: a load error names their file:line. */
   sources?: SourceSpan[];
+  /** Dev's isolation inspector is open: tell the relay what the hook made of each call it passed. */
+  inspect?: boolean;
 }
 
 /** One of the isolation app's scripts in its document (lines 1-based, columns 0-based): its code starts at

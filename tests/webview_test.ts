@@ -32,3 +32,4 @@ import "./webview/plugin_opener.ts";
 import "./webview/plugin_clipboard.ts";
 import "./webview/plugin_dialog.ts";
 import "./webview/isolation_errors.ts";
+import "./webview/inspector.ts";
