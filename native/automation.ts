@@ -58,6 +58,8 @@ let state: {
   createView: ViewCallback;
   closed: CloseCallback;
 } | null = null;
+/** Whether this session's create-web-view has had its window. */
+let handedOut = false;
 /** Automated views in the order their windows opened; create-web-view hands out the first. */
 const views: { view: Deno.PointerObject; close: () => void }[] = [];
 
@@ -93,8 +95,11 @@ export function automationContext(lib: Libraries, create: () => Deno.PointerValu
     const createView: ViewCallback = new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer"], result: "pointer" } as const,
       () => {
-        // The app's first open window; WebDriver's New Window is not one an app's windows can answer
-        // (windows are the app's to open: from its config, or new WebviewWindow in its pages).
+        // The session's first browsing context is the app's first open window. WebDriver's New Window
+        // asks again: it gets none (an error, not the same window under a new name), as windows are the
+        // app's to open, from its config or with new WebviewWindow in its pages.
+        if (handedOut) return null;
+        handedOut = true;
         const first = views[0]?.view ?? null;
         if (first) lib.gobject.g_object_ref(first); // the signal's caller takes a reference
         return first;
@@ -131,6 +136,7 @@ export function automationContext(lib: Libraries, create: () => Deno.PointerValu
 
 function onSessionStarted(lib: Libraries, app: AutomationInfo, session: Deno.PointerValue): void {
   try {
+    handedOut = false;
     const { symbols, createView } = state!;
     const application = symbols.webkit_application_info_new();
     symbols.webkit_application_info_set_name(application, cString(app.name));

@@ -136,6 +136,10 @@ Deno.test(
       const first = await labels();
       assert.deepEqual(Object.keys(first).sort(), ["main", "second"]);
 
+      // WebDriver's New Window is refused (windows are the app's to open), not answered with an old one.
+      await assert.rejects(browser.createWindow("window"), /failed to create a new browsing context/);
+      assert.equal((await browser.getWindowHandles()).length, 2);
+
       // A window the page opens (new WebviewWindow's command) is one more handle.
       await browser.switchToWindow(first.main);
       const opened = await runAsync(
