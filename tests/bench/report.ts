@@ -373,7 +373,8 @@ export function rssFlatness(host: HostResult): { invokes: number; pass: boolean;
   const base = totalRss(middle);
   const delta = totalRss(last) - base;
   const signed = (value: number) => `${value >= 0 ? "+" : "−"}${bytes(Math.abs(value))}`;
-  const text = `total ${signed(delta)} (${(delta / base * 100).toFixed(1)} %: ` +
+  const share = `${delta >= 0 ? "+" : "−"}${Math.abs(delta / base * 100).toFixed(1)} %`;
+  const text = `total ${signed(delta)} (${share}: ` +
     growths.map((g) => `${g.name} ${signed(g.delta)}`).join(", ") +
     `), ${middle.invokes.toLocaleString("en-US")} → ${last.invokes.toLocaleString("en-US")}`;
   return { invokes: last.invokes, pass: delta <= GOALS.flatGrowth * base, text };
