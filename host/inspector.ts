@@ -129,6 +129,8 @@ export class Inspector {
       height: 420,
       schemes: { app: (request: SchemeRequest) => page(request) },
       userScripts: [],
+      // A dev tool, not one of the app's windows: WebDriver tests never see it.
+      automatable: false,
       // No bridge: the handler lives in a world no script of this page has.
       messageHandler: {
         name: "airlockInspector",

@@ -52,6 +52,9 @@ export interface WebviewOptions {
    * page-side promise returned by postMessage. */
   messageHandler: { name: string; world: string; onMessage: (text: string) => Promise<string> };
   devtools?: boolean;
+  /** false: never a WebDriver window, even with automation on (a tool window of the host, such as dev's
+   * isolation inspector, in a web context of its own). */
+  automatable?: boolean;
   /** Copy the page's console messages to stdout (handy in dev, noise in tests). */
   console?: boolean;
   /** Called when a new document is committed to the window (a load, reload or navigation). */
@@ -341,7 +344,7 @@ export class Webview {
     // ffi.ts) and prints a line about it (see withoutStderr). Then the variable goes: WebKit's own
     // processes, started later, are not Deno and keep JSC's default signal, and print nothing either.
     const first = Deno.env.get("JSC_SIGNAL_FOR_GC") !== undefined;
-    const automated = automationEnabled();
+    const automated = automationEnabled() && options.automatable !== false;
     const own = () =>
       options.dataDir ? contextWithDataIn(lib, options.dataDir) : webkit.webkit_web_context_new();
     const create = automated ? () => automationContext(lib, own) : own;

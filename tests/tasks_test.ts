@@ -45,7 +45,7 @@ Deno.test("tasks: e2e, the WebDriver specs, pass with their own permissions", as
   const { code, output } = await task(["e2e"], { NO_COLOR: "1" });
   assert.doesNotMatch(output, MISSING_PERMISSION, output);
   assert.equal(code, 0, output);
-  assert.match(output, /ok \| 5 passed \| 0 failed/, output);
+  assert.match(output, /ok \| 6 passed \| 0 failed/, output);
 });
 
 Deno.test("tasks: dev starts the demo with its own permissions", async () => {

@@ -22,7 +22,11 @@ type Browser = Awaited<ReturnType<typeof remote>>;
 
 /** Starts WebKitWebDriver and a session on the app of `config`, runs `body`, ends the session and checks
  * that the app is gone with it; a failure carries what the driver and the app printed. */
-async function drive(config: string, body: (browser: Browser) => Promise<void>): Promise<void> {
+async function drive(
+  config: string,
+  body: (browser: Browser) => Promise<void>,
+  args: string[] = [],
+): Promise<void> {
   const driver = await startWebDriver();
   let browser: Browser | null = null;
   try {
@@ -33,7 +37,7 @@ async function drive(config: string, body: (browser: Browser) => Promise<void>):
       connectionRetryCount: 0,
       connectionRetryTimeout: 60_000,
       capabilities: {
-        ...appCapabilities({ config }),
+        ...appCapabilities({ config, args }),
         // WebKitWebDriver speaks classic WebDriver; WebdriverIO 9 would ask for BiDi (webSocketUrl) first.
         "wdio:enforceWebDriverClassic": true,
       } as WebdriverIO.Capabilities,
@@ -182,4 +186,19 @@ Deno.test(
         ["main", "second"],
       );
     }),
+);
+
+Deno.test(
+  { name: "e2e (WebdriverIO): dev's isolation inspector window is not a WebDriver window", ...e2e },
+  () =>
+    drive(DEMO, async (browser) => {
+      // The session starts in the app's window, and it is the only handle.
+      assert.equal(await run(browser, LABEL), "main");
+      assert.equal((await browser.getWindowHandles()).length, 1);
+      assert.equal(
+        await click(browser, "read-bad"),
+        'read ../../etc/passwd: ✘ isolation hook refused the call: path "../../etc/passwd" is outside the ' +
+          "app's folders",
+      );
+    }, ["--inspector"]),
 );
