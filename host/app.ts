@@ -165,7 +165,6 @@ export class App {
   }
 
   async #open(spec: WindowConfig, policyLabel: string): Promise<AppWindow> {
-    const { embedded } = this.options;
     this.#policyLabel.set(spec.label, policyLabel);
     const window = await AppWindow.open(spec, {
       config: this.config,

@@ -105,6 +105,7 @@ Deno.test("serveAsset: ranges are capped, HEAD has no body, other methods and ho
         uri: `asset://${host}/${encodeURIComponent(path)}`,
         method,
         header: (name) => headers[name.toLowerCase()] ?? null,
+        body: () => null,
       },
       protocol,
       serving,

@@ -47,6 +47,7 @@ const request = (uri: string, origin: string | null = null): SchemeRequest => ({
   uri,
   method: "GET",
   header: (name) => name === "Origin" ? origin : null,
+  body: () => null,
 });
 
 /** Buys a ticket and has the keyed document served, as the relay and its frame would. */
