@@ -130,7 +130,7 @@ function startRuntime(config: RuntimeConfig): void {
       const number = ++seq;
       // A large call is sealed as bytes and handed over (transferred, not copied): the relay POSTs it.
       const large = size > LARGE_CALL_BYTES;
-      const envelope: Promise<string | Uint8Array<ArrayBuffer>> = promiseThen(
+      const envelope = promiseThen<CryptoKey, string | Uint8Array<ArrayBuffer>>(
         key,
         (cryptoKey) =>
           large

@@ -49,6 +49,7 @@ export function parseLogConfig(raw: unknown, field = "plugins.log"): LogConfig {
 /** Control characters (newlines, ANSI escapes) as visible escapes: one record is one line. */
 const visible = (text: string) =>
   text.replace(
+    // deno-lint-ignore no-control-regex
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
