@@ -19,6 +19,7 @@ import { storeCommands } from "./plugins/store.ts";
 import { processCommands } from "./plugins/process.ts";
 import { type Clipboard, clipboardCommands } from "./plugins/clipboard.ts";
 import { dialogCommands, type Dialogs } from "./plugins/dialog.ts";
+import { notificationCommands, type Notifier } from "./plugins/notification.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
@@ -41,6 +42,7 @@ export const BUILTIN_PLUGINS = [
   "opener",
   "clipboard-manager",
   "dialog",
+  "notification",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -71,6 +73,8 @@ export interface Desktop {
   clipboard?: Clipboard;
   /** The window's own dialogs, modal to it. */
   dialogs?: Dialogs;
+  /** The desktop's notification service. */
+  notifications?: Notifier;
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
@@ -134,5 +138,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     ...processCommands(config),
     ...clipboardCommands(window.desktop?.clipboard),
     ...dialogCommands(window.desktop?.dialogs),
+    ...notificationCommands(window.desktop?.notifications, config.app.name),
   };
 }

@@ -4,6 +4,7 @@ import { PAGE_SCRIPT, RELAY_SCRIPT } from "../frontend/scripts.gen.ts";
 import { withConfig } from "../isolation/document.ts";
 import type { PageConfig, RelayConfig } from "../protocol/messages.ts";
 import { osInitScript } from "../core/plugins/os.ts";
+import { notificationInitScript } from "../core/plugins/notification.ts";
 
 export { BRIDGE_WORLD, CORE_HANDLER } from "../protocol/messages.ts";
 export type { PageConfig, RelayConfig };
@@ -15,5 +16,5 @@ export const relayScript = (config: RelayConfig): string => withConfig(RELAY_SCR
 export const pageScript = (config: PageConfig): string => withConfig(PAGE_SCRIPT, config);
 
 /** The built-in plugins' init scripts for the page world, as Tauri's plugins inject theirs (plugin-os reads
- * window.__TAURI_OS_PLUGIN_INTERNALS__). */
-export const pluginInitScript = (): string => osInitScript();
+ * window.__TAURI_OS_PLUGIN_INTERNALS__; plugin-notification calls window.Notification). */
+export const pluginInitScript = (): string => `${osInitScript()}\n${notificationInitScript()}`;

@@ -24,6 +24,9 @@ fi
 if [ "$mode" = test ] && [ ! -x /usr/bin/WebKitWebDriver ]; then missing+=(webkit2gtk-driver); fi
 # The clipboard test reads and writes the X clipboard with another X client.
 if [ "$mode" = test ] && ! command -v xclip >/dev/null; then missing+=(xclip); fi
+# The notification test runs a notification service of its own (Python, dbus) on a D-Bus session bus.
+if [ "$mode" = test ] && ! command -v dbus-run-session >/dev/null; then missing+=(dbus-daemon); fi
+if [ "$mode" = test ] && ! /usr/bin/python3 -c "import dbus, gi" 2>/dev/null; then missing+=(python3-dbus python3-gi); fi
 # `tools/run.sh missing`: only say what would be installed (for the test of this probe).
 if [ "$mode" = missing ]; then
   echo "${missing[*]:-}"

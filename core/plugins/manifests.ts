@@ -12,6 +12,7 @@ import { STORE_MANIFEST } from "./store.ts";
 import { PROCESS_MANIFEST } from "./process.ts";
 import { CLIPBOARD_MANIFEST } from "./clipboard.ts";
 import { DIALOG_MANIFEST } from "./dialog.ts";
+import { NOTIFICATION_MANIFEST } from "./notification.ts";
 
 export const MANIFESTS: PluginManifest[] = [
   ...CORE_MANIFESTS,
@@ -25,4 +26,5 @@ export const MANIFESTS: PluginManifest[] = [
   PROCESS_MANIFEST,
   CLIPBOARD_MANIFEST,
   DIALOG_MANIFEST,
+  NOTIFICATION_MANIFEST,
 ];

@@ -14,6 +14,7 @@ export const PLUGIN_PACKAGES = {
   opener: "@tauri-apps/plugin-opener@2.7.3",
   clipboard: "@tauri-apps/plugin-clipboard-manager@2.3.3",
   dialog: "@tauri-apps/plugin-dialog@2.8.4",
+  notification: "@tauri-apps/plugin-notification@2.5.0",
 } as const;
 
 const bundles = new Map<string, Promise<string>>();
