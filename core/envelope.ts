@@ -14,6 +14,16 @@ export class RejectedMessage extends Error {
   }
 }
 
+/** Sealed with a sequence number the replay window has moved past (newer calls overtook it): it was
+ * never opened and did not run, so the relay may seal it anew. */
+export class OutsideReplayWindow extends RejectedMessage {
+  override name = "OutsideReplayWindow";
+}
+
+function replayRefusal(replay: ReplayWindow, seq: number, problem: string): RejectedMessage {
+  return replay.tooOld(seq) ? new OutsideReplayWindow(problem) : new RejectedMessage(problem);
+}
+
 export interface Invocation {
   /** "event" for the event plugin's commands (listen, unlisten, emit), "invoke" for everything else. */
   kind: "invoke" | "event";
@@ -111,7 +121,7 @@ async function openSealed(
     throw new RejectedMessage("message sealed for another session (stale key or forged)");
   }
   const replayProblem = context.replay.check(seq);
-  if (replayProblem) throw new RejectedMessage(replayProblem);
+  if (replayProblem) throw replayRefusal(context.replay, seq, replayProblem);
 
   let plaintext: ArrayBuffer | Uint8Array<ArrayBuffer>;
   const aad = envelopeAad(context.window, sid, seq);
@@ -128,7 +138,7 @@ async function openSealed(
   }
   // Authenticated: only now may the number be spent (a replay racing the original loses here).
   const raced = context.replay.check(seq);
-  if (raced) throw new RejectedMessage(raced);
+  if (raced) throw replayRefusal(context.replay, seq, raced);
   context.replay.accept(seq);
   const bytes = plaintext instanceof Uint8Array ? plaintext : new Uint8Array(plaintext);
   return validateInvocation(unpackMessage(bytes, context.limits));

@@ -19,6 +19,11 @@ export class ReplayWindow {
     return this.#seen[seq % this.size] ? "replayed message" : null;
   }
 
+  /** Whether seq is below the window: newer numbers have moved it on. */
+  tooOld(seq: number): boolean {
+    return Number.isSafeInteger(seq) && seq >= 1 && seq <= this.#highest - this.size;
+  }
+
   accept(seq: number): void {
     if (seq > this.#highest) {
       // Slots between the old and the new highest now stand for numbers not seen yet.

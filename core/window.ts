@@ -8,12 +8,19 @@ import { randomHex } from "../protocol/primordials.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
 import type { AppConfig } from "./config.ts";
 import { IsolationDocuments, sameSecret } from "./documents.ts";
-import { type Invocation, RejectedMessage, unpackMessage, validateInvocation } from "./envelope.ts";
+import {
+  type Invocation,
+  OutsideReplayWindow,
+  RejectedMessage,
+  unpackMessage,
+  validateInvocation,
+} from "./envelope.ts";
 import { isBuiltin } from "./builtins.ts";
 import { WindowEvents } from "./events.ts";
 import { Outbox } from "./outbox.ts";
 import type { WindowPolicy } from "./policy.ts";
 import { RateLimit } from "./rate.ts";
+import { ExecutedCalls } from "./executed.ts";
 import {
   type Answer,
   type CommandContext,
@@ -29,8 +36,6 @@ const OPEN = { allowed: true, scope: null } as const;
 export const MAX_CALLS_IN_FLIGHT = 1024;
 /** Arguments of the calls one window has running at once, in wire characters; more are refused. */
 export const MAX_PENDING_CHARS = 64 * 1024 * 1024;
-/** Nonces of calls already run, remembered per window (each ~100 bytes) so a copy cannot run twice. */
-const EXECUTED_SIZE = 4096;
 
 /** A message the core refused. Never carries argument values: they may be what an attacker wants logged. */
 export interface AuditEntry {
@@ -72,7 +77,7 @@ export class WindowCore {
   #inFlight = 0;
   #pendingChars = 0;
   readonly #rate: RateLimit;
-  #executed = new Set<string>();
+  readonly #executed: ExecutedCalls;
 
   constructor(options: WindowCoreOptions) {
     const { label, config } = options;
@@ -81,6 +86,8 @@ export class WindowCore {
     this.#isolated = config.pattern.use === "isolation";
     this.maxWireChars = Math.ceil(config.limits.maxMessageBytes * 4 / 3) + 1024;
     this.#rate = new RateLimit(config.limits.callsPerSecond);
+    // A copy of a call may come while the relay still holds it: up to its deadline (ready + hook timeouts).
+    this.#executed = new ExecutedCalls(config.limits.readyTimeoutMs + config.limits.hookTimeoutMs + 5_000);
     this.#documents = new IsolationDocuments(label, config, options.isolation);
     this.#outbox = new Outbox({
       isolated: this.#isolated,
@@ -123,49 +130,75 @@ export class WindowCore {
    * world has: a page script that POSTs there gets nothing run). Resolves to the answer's text.
    */
   handlePost(body: Uint8Array<ArrayBuffer> | null, token: string | null): Promise<string> {
+    if (!this.acceptsToken(token)) return Promise.resolve(this.#tokenless());
     this.#options.tap?.(`B${body?.byteLength ?? 0}`);
     return this.#answer(() => {
-      if (!sameSecret(token, this.ipcToken)) throw new RejectedMessage("a POST without the relay's token");
       if (!body) throw new RejectedMessage("a POST without a body");
       return Promise.resolve(this.#overRate() ?? this.#openSealed(body));
     }, body?.byteLength ?? 0);
+  }
+
+  /** Whether a POST carries the relay's token (checked before its body is even read). */
+  acceptsToken(token: string | null): boolean {
+    return sameSecret(token, this.ipcToken);
+  }
+
+  #tokenlessAt = -Infinity;
+  #tokenlessUnsaid = 0;
+  /** A page script's POST to the endpoint: refused, on one audit line a second at most. */
+  #tokenless(): string {
+    const now = performance.now();
+    if (now - this.#tokenlessAt >= 1000) {
+      const more = this.#tokenlessUnsaid ? ` (and ${this.#tokenlessUnsaid} more before this)` : "";
+      this.#options.audit({ window: this.label, reason: `a POST without the relay's token${more}` });
+      this.#tokenlessAt = now;
+      this.#tokenlessUnsaid = 0;
+    } else this.#tokenlessUnsaid++;
+    return JSON.stringify({ ok: false, error: "rejected by the core: a POST without the relay's token" });
   }
 
   /** What the relay sends with each POST (see handlePost): minted for this window, given to its relay. */
   readonly ipcToken = randomHex(32);
 
   async #answer(open: () => Promise<Invocation | string>, size: number): Promise<string> {
-    let answer: Answer;
-    let cmd: string | undefined;
+    let call: Invocation | string;
     try {
-      const call = await open();
-      if (typeof call === "string") return call;
-      cmd = call.cmd;
-      answer = await this.#run(call, size);
+      call = await open();
     } catch (error) {
-      // A bug of ours must not take the app down either: the caller learns of it, the log has it.
-      const rejected = error instanceof RejectedMessage
-        ? error
-        : new RejectedMessage(`internal error: ${(error as Error)?.message ?? error}`);
-      this.#options.audit({
-        window: this.label,
-        reason: rejected.message,
-        ...(rejected.cmd ? { cmd: rejected.cmd } : {}),
-      });
-      answer = { ok: false, error: `rejected by the core: ${rejected.message}` };
+      return this.#refusal(error);
     }
-    return encodeAnswer(answer, cmd);
+    return typeof call === "string" ? call : await this.#run(call, size);
   }
 
-  /** Runs an opened call once, within the window's limits. */
-  async #run(call: Invocation, size: number): Promise<Answer> {
+  /** A refused message as the caller's answer, on the audit line too. A bug of ours must not take the
+   * app down either: the caller learns of it, the log has it. */
+  #refusal(error: unknown, cmd?: string): string {
+    const rejected = error instanceof RejectedMessage
+      ? error
+      : new RejectedMessage(`internal error: ${(error as Error)?.message ?? error}`);
+    this.#options.audit({
+      window: this.label,
+      reason: rejected.message,
+      ...(rejected.cmd ? { cmd: rejected.cmd } : {}),
+    });
+    return encodeAnswer({ ok: false, error: `rejected by the core: ${rejected.message}` }, cmd);
+  }
+
+  /** Runs an opened call once: a copy of it (its nonce is its identity) gets the first run's answer. */
+  #run(call: Invocation, size: number): Promise<string> {
+    const earlier = this.#executed.seen(call.nonce);
+    if (earlier) return earlier;
+    const answer = this.#execute(call, size).then(
+      (result) => encodeAnswer(result, call.cmd),
+      (error) => this.#refusal(error, call.cmd),
+    );
+    this.#executed.record(call.nonce, answer);
+    return answer;
+  }
+
+  /** One run of a call, within the window's limits and its capabilities. */
+  async #execute(call: Invocation, size: number): Promise<Answer> {
     const table = isBuiltin(call.cmd) ? this.#builtins : this.#options.commands;
-    // A call runs once (its nonce is its identity), whatever copy of it comes.
-    if (this.#executed.has(call.nonce)) {
-      return { nonce: call.nonce, ok: false, error: "already run" };
-    }
-    this.#executed.add(call.nonce);
-    if (this.#executed.size > EXECUTED_SIZE) this.#executed.delete(this.#executed.values().next().value!);
     // A page may not pile up unbounded work (each call may hold a file or a response in memory).
     if (this.#inFlight >= MAX_CALLS_IN_FLIGHT) {
       return {
@@ -218,15 +251,6 @@ export class WindowCore {
       const over = this.#overRate();
       if (over) return over;
     }
-    if (kind === WIRE.sealed && wire[1] === WIRE.bytes) {
-      let bytes: Uint8Array<ArrayBuffer>;
-      try {
-        bytes = base64ToBytes(wire.slice(2));
-      } catch {
-        throw new RejectedMessage("malformed message: not base64");
-      }
-      return await this.#openSealed(bytes);
-    }
     if (kind === WIRE.sealed) return await this.#openSealed(wire.slice(1));
     if (kind !== WIRE.plain || this.#isolated) {
       throw new RejectedMessage("message is not sealed by the isolation frame");
@@ -268,7 +292,15 @@ export class WindowCore {
       // Sealed for a document that has since been replaced: it did not run; the relay sends it again.
       return JSON.stringify({ ok: false, stale: true, error: "sealed for a replaced isolation document" });
     }
-    return await session.open(envelope, this.#options.config.limits);
+    try {
+      return await session.open(envelope, this.#options.config.limits);
+    } catch (error) {
+      // Overtaken by newer calls (a large one behind many small ones): never opened, sealed anew.
+      if (error instanceof OutsideReplayWindow) {
+        return JSON.stringify({ ok: false, stale: true, error: `${error.message}; it did not run` });
+      }
+      throw error;
+    }
   }
 
   /** "a" + {ticket, after}: the relay vouches that the document served for this ticket is up, and says

@@ -141,8 +141,9 @@ export function startRelay(config: RelayConfig): void {
   };
 
   /** A large call's byte envelope, POSTed to the core: the body is read as bytes there, not as a string
-   * through the script message. A POST that does not go through (a CSP without 'self' in connect-src)
-   * falls back to the message, in base64. */
+   * through the script message. A POST whose answer does not come back (a page script's window.stop())
+   * is answered "stale": the call goes to the runtime again, sealed anew, and the core, which knows every
+   * nonce it ran, answers a copy of one that did run with that run's answer — never a second run. */
   const post = (bytes: Uint8Array): Promise<string> =>
     promiseThen(
       fetchSafe(`${config.appOrigin}${IPC_PATH}`, {
@@ -152,7 +153,8 @@ export function startRelay(config: RelayConfig): void {
         cache: "no-store",
       }),
       (response) => responseText(response),
-      () => toCore(WIRE.sealed + WIRE.bytes + bytesToBase64(bytes)),
+      () =>
+        jsonStringify({ ok: false, stale: true, lost: true, error: "the call's answer did not come back" }),
     );
   /** The core's answer, bytes restored; a reply that cannot be read is an error answer. */
   const ask = (sent: string | Uint8Array): Promise<Record<string, unknown>> =>

@@ -33,6 +33,8 @@ interface Call {
   timer: number | undefined;
   /** When it must have reached the core (else it is rejected: it did not run). */
   deadline: number;
+  /** A copy reached the core but its answer was lost: from then on, no rejection may say it did not run. */
+  uncertain: boolean;
 }
 
 export interface CallsDeps {
@@ -78,7 +80,13 @@ export function createCalls(deps: CallsDeps): Calls {
     settle(call.id, call.nonce, ok, value);
   };
   const didNotRun = (call: Call, reason: string) =>
-    finish(call, false, `${reason} (the command did not run)`);
+    finish(
+      call,
+      false,
+      call.uncertain
+        ? `${reason}; an earlier copy's answer was lost (the command may have run)`
+        : `${reason} (the command did not run)`,
+    );
 
   const wait = (call: Call) => {
     delete byCopy[call.copy];
@@ -87,8 +95,15 @@ export function createCalls(deps: CallsDeps): Calls {
     cancel(call.timer);
     if (failure !== null) return didNotRun(call, failure);
     // readyTimeoutMs for each wait, and one deadline for the whole way to the core, however often the
-    // frame is re-keyed meanwhile.
+    // frame is re-keyed meanwhile. Past it, no copy is sent again (the core remembers what ran for that
+    // long, and no longer).
     const left = call.deadline - dateNow();
+    if (left <= 0) {
+      return didNotRun(
+        call,
+        `the call did not reach the core within ${deps.readyTimeoutMs + deps.hookTimeoutMs} ms`,
+      );
+    }
     const reason = left < deps.readyTimeoutMs
       ? `the call did not reach the core within ${deps.readyTimeoutMs + deps.hookTimeoutMs} ms`
       : `the isolation frame was not ready within ${deps.readyTimeoutMs} ms`;
@@ -127,6 +142,7 @@ export function createCalls(deps: CallsDeps): Calls {
     cancel(call.timer);
     const toCore = deps.toCore;
     promiseThen(toCore(envelope), (answer) => {
+      if (own(answer, "lost") === true) call.uncertain = true;
       if (own(answer, "stale") === true) {
         // Sealed under a key the core has since replaced: it did not run; the next runtime seals it anew.
         if (call.sends >= MAX_SENDS) return didNotRun(call, SafeString(own(answer, "error")));
@@ -161,6 +177,7 @@ export function createCalls(deps: CallsDeps): Calls {
         sends: 0,
         timer: undefined,
         deadline,
+        uncertain: false,
       };
       calls[id] = call;
       wait(call);

@@ -344,9 +344,11 @@ function inspectAnswer(
 }
 
 async function ipcAnswer(core: WindowCore, request: SchemeRequest): Promise<SchemeResponse> {
-  // One byte over the largest envelope the core accepts: a longer body is refused unread.
-  const body = request.body(core.maxWireChars);
-  const answer = await core.handlePost(body, request.header(IPC_TOKEN_HEADER));
+  // The token first: a page script's POST is refused with its body unread. Then at most one byte over
+  // the largest envelope the core accepts: a longer body is refused unread too.
+  const token = request.header(IPC_TOKEN_HEADER);
+  const body = core.acceptsToken(token) ? request.body(core.maxWireChars) : null;
+  const answer = await core.handlePost(body, token);
   return {
     status: 200,
     contentType: "application/json",

@@ -17,8 +17,6 @@ export const WIRE = {
   alive: "a",
   /** "s" + a sealed envelope. */
   sealed: "s",
-  /** After "s": "b" + a large call's byte envelope in base64 (when its POST could not be made). */
-  bytes: "b",
   /** "p" + an unsealed (brownfield) call, packed and base64. */
   plain: "p",
 } as const;

@@ -306,3 +306,40 @@ Deno.test("large calls: POSTed as bytes by the relay; a page's own POST to the e
     await app.close();
   }
 });
+
+Deno.test("a large call whose POST a page stops, re-keyed and flooded behind: it runs once, and its caller gets its answer", async () => {
+  const runs: number[] = [];
+  const app = await launch({
+    config: await makeApp(),
+    audit: () => {},
+    commands: {
+      noop: () => 0,
+      // Honest, not idempotent, and slow enough to be running while the page acts.
+      transfer: async () => {
+        runs.push(performance.now());
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        return "transferred";
+      },
+    },
+  });
+  try {
+    const out = await app.evaluate(`(async () => {
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const honest = ${INVOKE}("transfer", { attachment: new Uint8Array(100000) })
+        .then((v) => "got: " + v, (e) => "error: " + e);
+      // A hostile script: re-key the frame, flood the core's memory of what ran, stop the relay's POST.
+      await sleep(100);
+      document.querySelector("iframe[data-airlock-isolation]").remove();
+      await ${INVOKE}("noop");
+      const flood = Array.from({ length: 4200 }, () => ${INVOKE}("noop").catch(() => 0));
+      window.stop();
+      await Promise.all(flood);
+      return await honest;
+    })()`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(runs.length, 1, `transfer ran ${runs.length} times`);
+    assert.equal(out, "got: transferred");
+  } finally {
+    await app.close();
+  }
+});
