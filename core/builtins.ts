@@ -20,6 +20,7 @@ import { processCommands } from "./plugins/process.ts";
 import { type Clipboard, clipboardCommands } from "./plugins/clipboard.ts";
 import { dialogCommands, type Dialogs } from "./plugins/dialog.ts";
 import { notificationCommands, type Notifier } from "./plugins/notification.ts";
+import { menuCommands, type MenuSurface } from "./plugins/menu.ts";
 
 /** Command names that only the core may define. */
 export const BUILTIN_PREFIX = "plugin:";
@@ -43,6 +44,8 @@ export const BUILTIN_PLUGINS = [
   "clipboard-manager",
   "dialog",
   "notification",
+  "menu",
+  "tray",
 ];
 
 /** The plugin a command belongs to ("fs" for "plugin:fs|read_file"), or null for an app command. */
@@ -75,6 +78,8 @@ export interface Desktop {
   dialogs?: Dialogs;
   /** The desktop's notification service. */
   notifications?: Notifier;
+  /** The window's menu bar and context menus. */
+  menus?: MenuSurface;
 }
 
 export function builtinCommands(config: AppConfig, events: WindowEvents, window: WindowControls): Commands {
@@ -139,5 +144,6 @@ export function builtinCommands(config: AppConfig, events: WindowEvents, window:
     ...clipboardCommands(window.desktop?.clipboard),
     ...dialogCommands(window.desktop?.dialogs),
     ...notificationCommands(window.desktop?.notifications, config.app.name),
+    ...menuCommands(config, { ...window, menus: window.desktop?.menus }),
   };
 }

@@ -56,6 +56,8 @@ const GTK = {
   gtk_window_get_title: { parameters: [P], result: P },
   gtk_window_set_default_size: { parameters: [P, "i32", "i32"], result: V },
   gtk_container_add: { parameters: [P, P], result: V },
+  gtk_box_new: { parameters: ["i32", "i32"], result: P },
+  gtk_box_pack_end: { parameters: [P, P, "i32", "i32", "u32"], result: V },
   gtk_widget_show_all: { parameters: [P], result: V },
   gtk_widget_destroy: { parameters: [P], result: V },
   gtk_widget_show: { parameters: [P], result: V },

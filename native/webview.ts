@@ -107,6 +107,7 @@ const WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START = 0;
 const SOUP_MESSAGE_HEADERS_RESPONSE = 1;
 const WEBKIT_LOAD_COMMITTED = 2;
 const WEBKIT_LOAD_FINISHED = 3;
+const GTK_ORIENTATION_VERTICAL = 1;
 
 const windows = new Map<number, Webview>();
 let nextWindowId = 1;
@@ -431,13 +432,16 @@ export class Webview {
       Math.max(1, Math.min(16_384, Math.round(options.width))),
       Math.max(1, Math.min(16_384, Math.round(options.height))),
     );
-    gtk.gtk_container_add(this.#window, this.#view);
+    // A vertical box: the view fills it, below the window's menu bar when it has one (native/menu.ts).
+    const box = gtk.gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    gtk.gtk_box_pack_end(box, this.#view, 1, 1, 0);
+    gtk.gtk_container_add(this.#window, box);
     this.#connect(this.#window, "destroy", hub.destroyed);
     this.#connect(this.#window, "delete-event", hub.deleteRequested);
     this.#connect(this.#window, "configure-event", hub.configured);
     this.#connect(this.#window, "focus-in-event", hub.focused);
     this.#connect(this.#window, "focus-out-event", hub.blurred);
-    this.native = new NativeWindow(lib, this.#window, this.#view);
+    this.native = new NativeWindow(lib, this.#window, this.#view, box);
     gtk.gtk_widget_show_all(this.#window);
     wakeLoop();
   }

@@ -49,7 +49,10 @@ export class NativeWindow {
   constructor(
     private readonly lib: Libraries,
     private readonly window: Deno.PointerValue,
-    private readonly view: Deno.PointerValue = null,
+    /** The WebKitWebView, for native/ code that acts on the page (a menu's Copy, Paste…). */
+    readonly view: Deno.PointerValue = null,
+    /** The window's vertical GtkBox: a menu bar above, the web view below (native/menu.ts). */
+    readonly box: Deno.PointerValue = null,
   ) {}
 
   /** The GtkWindow*, for native/ code that parents its own windows on it (dialogs). */

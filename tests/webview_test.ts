@@ -32,5 +32,6 @@ import "./webview/plugin_opener.ts";
 import "./webview/plugin_clipboard.ts";
 import "./webview/plugin_dialog.ts";
 import "./webview/plugin_notification.ts";
+import "./webview/tauri_menu.ts";
 import "./webview/isolation_errors.ts";
 import "./webview/inspector.ts";

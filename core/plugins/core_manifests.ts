@@ -27,6 +27,18 @@ const CORE: Record<string, [granted: string, notGranted: string]> = {
     "start_resize_dragging set_progress_bar set_badge_count set_badge_label set_overlay_icon set_icon " +
     "set_title_bar_style set_theme set_background_color toggle_maximize",
   ],
+  // Tauri's build.rs grants every menu and tray command by default (tray commands answer "not supported yet").
+  menu: [
+    "new append prepend insert remove remove_at items get popup create_default set_as_app_menu " +
+    "set_as_window_menu text set_text is_enabled set_enabled set_accelerator set_as_windows_menu_for_nsapp " +
+    "set_as_help_menu_for_nsapp is_checked set_checked set_icon",
+    "",
+  ],
+  tray: [
+    "new get_by_id remove_by_id set_icon set_menu set_tooltip set_title set_visible set_temp_dir_path " +
+    "set_icon_as_template set_show_menu_on_left_click",
+    "",
+  ],
   webview: [
     "get_all_webviews webview_position webview_size internal_toggle_devtools",
     "create_webview create_webview_window webview_close set_webview_size set_webview_position " +
@@ -37,7 +49,8 @@ const CORE: Record<string, [granted: string, notGranted: string]> = {
 
 const words = (list: string) => list.split(" ").filter(Boolean);
 
-/** The manifests of core:app, core:event, core:path, core:window and core:webview. */
+/** The manifests of core:app, core:event, core:resources, core:path, core:window, core:menu, core:tray and
+ * core:webview. */
 export const CORE_MANIFESTS: PluginManifest[] = Object.entries(CORE).map(([name, [granted, rest]]) => ({
   name: `core:${name}`,
   commands: [...words(granted), ...words(rest)],
