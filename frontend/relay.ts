@@ -22,6 +22,7 @@ import {
   own,
   promiseResolve,
   promiseThen,
+  randomHex,
   record,
   SafeString,
   typedArrayByteLength,
@@ -87,8 +88,12 @@ export function startRelay(config: RelayConfig): void {
     }
   };
   const toPage = relayEnd(take);
+  /** Calls the core asked this world to make (a link the user followed out of the app): their answers
+   * are nobody's page's. */
+  const fromCore = record<true>();
   const settle = (id: string, nonce: string, ok: boolean, value: unknown) => {
     if (inspecting) inspectSettled(nonce, ok, value);
+    if (fromCore[id]) return void delete fromCore[id];
     toPage(
       ok ? { t: "answer", id, nonce, ok, value } : { t: "answer", id, nonce, ok, error: SafeString(value) },
     );
@@ -318,6 +323,18 @@ export function startRelay(config: RelayConfig): void {
     }
   });
   // Dev: the isolation app was rebuilt; load it with a fresh ticket (so a fresh key and handshake).
+  // A link out of the app that the user followed: opened as the page would open it, by an invoke of
+  // plugin:opener|open_url, so the isolation hook sees it and the core checks it like any call.
+  define("openExternally", (url: string) => {
+    const id = `core-${randomHex(8)}`;
+    fromCore[id] = true;
+    fromPage({
+      t: "call",
+      id,
+      nonce: randomHex(16),
+      message: { cmd: "plugin:opener|open_url", callback: 0, error: 0, payload: { url }, options: null },
+    });
+  });
   define("reloadIsolation", () => frame?.rekey("the isolation app was rebuilt"));
   define("showOverlay", overlay());
 

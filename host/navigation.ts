@@ -5,6 +5,7 @@ import type { WindowConfig } from "../core/config.ts";
 import { auditableUrl, navigationVerdict } from "../core/navigation.ts";
 import type { WindowPolicy } from "../core/policy.ts";
 import { MAX_WINDOWS } from "../core/plugins/webview.ts";
+import { RateLimit } from "../core/rate.ts";
 import type { AuditEntry } from "../core/window.ts";
 import type { NavigationRequest } from "../native/webview.ts";
 
@@ -20,8 +21,8 @@ export interface NavigationParts {
   title: string;
   /** The dev server's origin, in dev with build.devUrl. */
   devOrigin?: string | null;
-  /** Opens a URL with the system's opener, if this window's capabilities let it; rejects with why not.
-   * Absent: nothing is opened outside the app. */
+  /** Has the page's bridge ask the system's opener for a URL (an invoke of plugin:opener|open_url, seen by
+   * the isolation hook and checked by the core). Absent: nothing is opened outside the app. */
   openExternal?(url: string): Promise<void>;
 }
 
@@ -30,6 +31,7 @@ const AUDIT_LINES_PER_SECOND = 5;
 /** The window's decide-policy answer: true lets the frame go. */
 export function navigationHandler(parts: NavigationParts): (request: NavigationRequest) => boolean {
   let opened = 0;
+  const externalOpens = new RateLimit(2);
   // A few audit lines a second at most, then a count of the others: a page refused in a loop must not
   // flood the log.
   let second = -Infinity, lines = 0, unsaid = 0;
@@ -89,6 +91,10 @@ export function navigationHandler(parts: NavigationParts): (request: NavigationR
       }
       case "external": {
         if (!request.userGesture) return refuse(`navigation to ${where} refused: not started by the user`);
+        // One click may not open a hundred browser tabs: a couple a second, then refused.
+        if (!externalOpens.take()) {
+          return refuse(`navigation to ${where} refused: too many links opened at once`);
+        }
         if (!parts.openExternal) return refuse(`navigation to ${where} refused: it is outside the app`);
         parts.openExternal(verdict.url).catch((error) =>
           refuse(`navigation to ${where} refused: ${(error as Error).message ?? error}`)

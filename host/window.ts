@@ -29,7 +29,6 @@ import { type AuditEntry, WindowCore } from "../core/window.ts";
 import type { WindowPolicy } from "../core/policy.ts";
 import { navigationHandler } from "./navigation.ts";
 import { installFsBackend } from "./fs.ts";
-import { openExternal } from "../core/plugins/opener.ts";
 import { desktopFor } from "./desktop.ts";
 
 const CLOSE_REQUESTED = "tauri://close-requested";
@@ -200,12 +199,12 @@ export class AppWindow implements WindowHandle, WindowControl {
         openWindow: (opened) => parts.windows.open(opened, spec.label),
         labels: () => parts.windows.labels(),
         title: parts.config.app.title,
-        // A link out of the app goes to the system's opener under the window's opener permission.
-        openExternal: (url) => {
-          const may = parts.policy?.check("plugin:opener|open_url") ?? { allowed: true, scope: null };
-          if (!may.allowed) return Promise.reject(new Error(may.reason));
-          return openExternal(url, may.scope);
-        },
+        // A link out of the app goes to the system's opener as the page's own invoke of
+        // plugin:opener|open_url would: through the isolation hook, then the core's capability check.
+        openExternal: (url) =>
+          view
+            ? view.evaluate(`openExternally(${JSON.stringify(url)})`, BRIDGE_WORLD).then(() => {})
+            : Promise.resolve(),
       }),
     });
     this.#view = view;

@@ -66,9 +66,10 @@ Deno.test("navigation: a link, location and window.open to another origin do not
     assert.equal(await t.app.evaluate(`window.__TAURI__.core.invoke("ping")`), "pong");
     assert.equal(t.hits(), 0, "no request reached the outside server");
     assert.equal(t.app.windows().length, 1);
+    // Each became the page's invoke of the opener, which this window may not use: refused by the core.
     const reasons = t.audit.map((entry) => entry.reason);
     assert.equal(
-      reasons.filter((r) => r.startsWith(`navigation to ${t.outside} refused`)).length,
+      t.audit.filter((entry) => entry.cmd === "plugin:opener|open_url").length,
       3,
       reasons.join("\n"),
     );
@@ -197,13 +198,34 @@ Deno.test("navigation: a user's link to a web site opens in the system browser w
   try {
     await click({ app: closed }, "https://example.com/other");
     for (let i = 0; i < 40 && !audit.length; i++) await settleFor(50);
-    assert.match(
-      audit[0]?.reason ?? "",
-      /^navigation to https:\/\/example\.com refused: plugin:opener\|open_url not allowed/,
-    );
+    // The link became the page's invoke of plugin:opener|open_url, refused by the core's capability check.
+    assert.equal(audit[0]?.cmd, "plugin:opener|open_url");
+    assert.match(audit[0]?.reason ?? "", /^plugin:opener\|open_url not allowed for window "main"/);
     assert.equal((await fake.calls(1)).length, 1, "nothing more was opened");
   } finally {
     await closed.close();
+  }
+  // The isolation hook sees the link as that invoke, and may refuse it; and one click opens a couple at most.
+  const guarded = await makeApp({
+    frontend: { "index.html": PAGE },
+    hook: `window.__TAURI_ISOLATION_HOOK__ = (p) => {
+      if (p.cmd === "plugin:opener|open_url" && !p.payload.url.startsWith("https://docs.example/")) {
+        throw new Error("only the docs");
+      }
+      return p;
+    };`,
+  });
+  const hooked = await launch({ config: guarded, audit: () => {} });
+  try {
+    await click({ app: hooked }, "https://evil.example/?stolen=1");
+    await hooked.evaluate(
+      `(() => { for (let i = 0; i < 50; i++) window.open("https://docs.example/" + i); })()`,
+    );
+    await settleFor(500);
+    // The refused link spent one of the window's two opens this second; the loop got the other.
+    assert.deepEqual(await fake.calls(3), ["https://example.com/docs?page=2", "https://docs.example/0"]);
+  } finally {
+    await hooked.close();
     fake.restore();
   }
 });
