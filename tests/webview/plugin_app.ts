@@ -59,3 +59,23 @@ export async function launchPluginApp(
   const config = await pluginConfig(await pluginBundle(source, packages), options);
   return await launch({ config, ...options.launch });
 }
+
+/** launchPluginApp's options for a test under capabilities: windows "main" and "second", core:default for
+ * both, then `grants` (capability objects), a hook that checks nothing, audit lines kept by `audit`. */
+export function underCapabilities(
+  grants: Record<string, unknown>[],
+  audit: LaunchOptions["audit"] = () => {},
+): FixtureOptions & { config: Record<string, unknown>; launch: Partial<LaunchOptions> } {
+  return {
+    hook: `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`,
+    config: {
+      app: {
+        windows: [{ label: "main" }, { label: "second", width: 320, height: 240 }],
+        security: {
+          capabilities: [{ identifier: "base", windows: ["*"], permissions: ["core:default"] }, ...grants],
+        },
+      },
+    },
+    launch: { audit },
+  };
+}

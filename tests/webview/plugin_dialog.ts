@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { dialogTestDriver, type OpenDialog } from "../../native/dialog.ts";
 import { settle } from "../fixture.ts";
-import { launchPluginApp, PLUGIN_PACKAGES } from "./plugin_app.ts";
+import { launchPluginApp, PLUGIN_PACKAGES, underCapabilities } from "./plugin_app.ts";
 
 const PAGE = `import * as dialog from "@tauri-apps/plugin-dialog"; window.dialog_ = dialog;`;
 
@@ -180,21 +180,13 @@ Deno.test("plugin-dialog: a window's dialogs go with it; at most four at once; t
 
 Deno.test("plugin-dialog under capabilities: dialog:default grants all; a window without it is refused by the core", async () => {
   const dialogs = driver();
-  const app = await launchPluginApp(PAGE, [PLUGIN_PACKAGES.dialog], {
-    hook: `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`,
-    config: {
-      app: {
-        windows: [{ label: "main" }, { label: "second", width: 320, height: 240 }],
-        security: {
-          capabilities: [
-            { identifier: "base", windows: ["*"], permissions: ["core:default"] },
-            { identifier: "dialogs", windows: ["main"], permissions: ["dialog:default"] },
-          ],
-        },
-      },
-    },
-    launch: { audit: () => {} },
-  });
+  const app = await launchPluginApp(
+    PAGE,
+    [PLUGIN_PACKAGES.dialog],
+    underCapabilities([
+      { identifier: "dialogs", windows: ["main"], permissions: ["dialog:default"] },
+    ]),
+  );
   try {
     const answer = later(app, `dialog_.confirm("Go?")`);
     (await dialogs.next()).click("OK");

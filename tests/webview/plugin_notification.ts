@@ -8,7 +8,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { settle } from "../fixture.ts";
-import { launchPluginApp, PLUGIN_PACKAGES, pluginBundle, pluginConfig } from "./plugin_app.ts";
+import {
+  launchPluginApp,
+  PLUGIN_PACKAGES,
+  pluginBundle,
+  pluginConfig,
+  underCapabilities,
+} from "./plugin_app.ts";
 
 const NOTIFICATION = PLUGIN_PACKAGES.notification;
 const SERVICE = fileURLToPath(new URL("./notification_service.py", import.meta.url));
@@ -209,21 +215,13 @@ Deno.test("plugin-notification: with no notification service on the session bus,
 Deno.test("plugin-notification under capabilities: notification:default grants the desktop's three; a window without it is refused by the core", async () => {
   const page =
     `import * as notification from "@tauri-apps/plugin-notification"; window.notification_ = notification;`;
-  const app = await launchPluginApp(page, [NOTIFICATION], {
-    hook: `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`,
-    config: {
-      app: {
-        windows: [{ label: "main" }, { label: "second", width: 320, height: 240 }],
-        security: {
-          capabilities: [
-            { identifier: "base", windows: ["*"], permissions: ["core:default"] },
-            { identifier: "notify", windows: ["main"], permissions: ["notification:default"] },
-          ],
-        },
-      },
-    },
-    launch: { audit: () => {} },
-  });
+  const app = await launchPluginApp(
+    page,
+    [NOTIFICATION],
+    underCapabilities([
+      { identifier: "notify", windows: ["main"], permissions: ["notification:default"] },
+    ]),
+  );
   try {
     // Granted: it runs (this test process has a session bus or not; either answer is the command's).
     const granted = await app.evaluate(settle(`notification_.isPermissionGranted()`)) as {

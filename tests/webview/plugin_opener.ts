@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { settle } from "../fixture.ts";
-import { launchPluginApp, PLUGIN_PACKAGES } from "./plugin_app.ts";
+import { launchPluginApp, PLUGIN_PACKAGES, underCapabilities } from "./plugin_app.ts";
 
 const PAGE = `import * as opener from "@tauri-apps/plugin-opener"; window.opener_ = opener;`;
 
@@ -73,32 +73,24 @@ Deno.test("plugin-opener without capabilities: opener:default's URLs (http, http
 
 Deno.test("plugin-opener under capabilities: URL and path scopes with deny; a window without the permission is refused by the core", async () => {
   const fake = await fakeOpener();
-  const app = await launchPluginApp(PAGE, [PLUGIN_PACKAGES.opener], {
-    hook: `window.__TAURI_ISOLATION_HOOK__ = (payload) => payload;`,
-    config: {
-      app: {
-        windows: [{ label: "main" }, { label: "second", width: 320, height: 240 }],
-        security: {
-          capabilities: [
-            { identifier: "base", windows: ["*"], permissions: ["core:default"] },
-            {
-              identifier: "open",
-              windows: ["main"],
-              permissions: [
-                {
-                  identifier: "opener:allow-open-url",
-                  allow: [{ url: "https://tauri.app/*" }],
-                  deny: [{ url: "https://tauri.app/private*" }],
-                },
-                { identifier: "opener:allow-open-path", allow: [{ path: `${fake.dir}/**` }] },
-              ],
-            },
-          ],
-        },
+  const app = await launchPluginApp(
+    PAGE,
+    [PLUGIN_PACKAGES.opener],
+    underCapabilities([
+      {
+        identifier: "open",
+        windows: ["main"],
+        permissions: [
+          {
+            identifier: "opener:allow-open-url",
+            allow: [{ url: "https://tauri.app/*" }],
+            deny: [{ url: "https://tauri.app/private*" }],
+          },
+          { identifier: "opener:allow-open-path", allow: [{ path: `${fake.dir}/**` }] },
+        ],
       },
-    },
-    launch: { audit: () => {} },
-  });
+    ]),
+  );
   try {
     const inside = join(fake.dir, "doc.pdf");
     const got = await app.evaluate(`(async () => {
