@@ -102,18 +102,6 @@ export function sealEnvelope(
   return sealWith(key, envelopeAad(window, sid, seq), sid, seq, plaintext, iv);
 }
 
-/** An event, sealed by the core for the iframe (which opens it with openEvent). */
-export function sealEvent(
-  key: CryptoKey,
-  window: string,
-  sid: string,
-  seq: number,
-  plaintext: Uint8Array<ArrayBuffer>,
-  iv?: Uint8Array<ArrayBuffer>,
-): Promise<string> {
-  return sealWith(key, eventAad(window, sid, seq), sid, seq, plaintext, iv);
-}
-
 /**
  * Opens an event from the core. Sequence numbers must rise (the core sends them in order and postMessage
  * keeps it), so a re-posted captured event gets nothing. Throws on anything else.

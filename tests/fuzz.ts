@@ -31,15 +31,15 @@ import {
   unpackMessage,
   validateInvocation,
 } from "../core/envelope.ts";
-import { createSessionKey } from "../core/key.ts";
+import { createSessionKey, type SessionKey } from "../core/key.ts";
 import { ReplayWindow } from "../core/replay.ts";
 import { IsolationSession } from "../core/session.ts";
 import {
   base64ToBytes,
   bytesToBase64,
+  envelopeText,
   eventAad,
   sealEnvelope as sealEnvelopeWith,
-  sealEvent as sealEventWith,
 } from "../protocol/seal.ts";
 import { packMessage } from "../protocol/wire.ts";
 
@@ -145,13 +145,11 @@ const sealEnvelope = (
   seq: number,
   plaintext: Uint8Array<ArrayBuffer>,
 ) => sealEnvelopeWith(key, window, sid, seq, plaintext, seededIv());
-const sealEvent = (
-  key: CryptoKey,
-  window: string,
-  sid: string,
-  seq: number,
-  plaintext: Uint8Array<ArrayBuffer>,
-) => sealEventWith(key, window, sid, seq, plaintext, seededIv());
+/** An event as the core seals it for the iframe (its own key, the event AAD). */
+const sealEvent = (key: SessionKey, window: string, seq: number, plaintext: Uint8Array<ArrayBuffer>) => {
+  const iv = seededIv();
+  return envelopeText(key.sid, seq, iv, key.encrypt(iv, eventAad(window, key.sid, seq), plaintext));
+};
 
 /** Runs body with crypto.getRandomValues drawing from rng, so keys, session ids and IVs are reproducible. */
 async function withSeededRandom<T>(rng: Rng, body: () => Promise<T>): Promise<T> {
@@ -522,7 +520,7 @@ async function buildCorpus(seed: number, limits: Limits): Promise<Corpus> {
             packed,
           ),
         },
-        { label: "core→iframe event", wire: await sealEvent(sealKey, WINDOW, session.sid, seq, packed) },
+        { label: "core→iframe event", wire: sealEvent(session, WINDOW, seq, packed) },
         { label: "other session", wire: await sealEnvelope(otherSealKey, WINDOW, other.sid, seq, packed) },
         { label: "no AAD", wire: await sealWithAad(sealKey, new Uint8Array(0), session.sid, seq, packed) },
         {
