@@ -141,7 +141,16 @@ Deno.test("asset protocol: convertFileSrc URLs serve files in the scope only (im
   };
   await Deno.writeTextFile(config, JSON.stringify(raw));
   const audit: string[] = [];
-  const app = await launch({ config, audit: (entry) => audit.push(entry.reason) });
+  // The audio part plays through GStreamer and ALSA: on a machine with no sound card, ALSA's default device
+  // as a null one keeps its probing (a dozen lines on stderr) out of the test log. WebKit's processes read
+  // it at their start.
+  const alsa = await Deno.makeTempFile({ suffix: ".conf" });
+  await Deno.writeTextFile(alsa, "pcm.!default { type null }\nctl.!default { type hw card 0 }\n");
+  const before = Deno.env.get("ALSA_CONFIG_PATH");
+  Deno.env.set("ALSA_CONFIG_PATH", alsa);
+  const app = await launch({ config, audit: (entry) => audit.push(entry.reason) }).finally(() =>
+    before === undefined ? Deno.env.delete("ALSA_CONFIG_PATH") : Deno.env.set("ALSA_CONFIG_PATH", before)
+  );
   const src = (path: string) => `window.__TAURI_INTERNALS__.convertFileSrc(${JSON.stringify(path)})`;
   const get = (path: string, init = "{}") =>
     app.evaluate(`(async () => {
