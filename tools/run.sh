@@ -57,6 +57,8 @@ case "$mode" in
   test)
     log=$(mktemp)
     status=0
+    # GTK's settings in memory: with no session bus here, dconf would warn on every write (file choosers).
+    export GSETTINGS_BACKEND=memory
     if [ -z "${DISPLAY:-}" ]; then
       xvfb-run -a -s "-screen 0 1280x800x24" "$deno" task test 2>&1 | tee "$log" || status=$?
     else

@@ -132,7 +132,8 @@ Deno.test("command errors, unknown commands and async commands settle the caller
 
 Deno.test("an unsealed message posted straight to the core is rejected, and pages cannot even post one", async () => {
   const { seen, commands } = recorder();
-  const app = await launch({ config: await makeApp(), commands });
+  const audit: string[] = [];
+  const app = await launch({ config: await makeApp(), commands, audit: (entry) => audit.push(entry.reason) });
   try {
     await app.evaluate(`${INVOKE}("echo", {})`); // the isolation session is up
     seen.length = 0;
@@ -146,6 +147,7 @@ Deno.test("an unsealed message posted straight to the core is rejected, and page
     const plain = await post(JSON.stringify({ kind: "invoke", id: 1, cmd: "echo", payload: { x: 1 } }));
     assert.equal(plain.ok, false);
     assert.match(plain.error, /rejected by the core: message is not sealed/);
+    assert.ok(audit.includes("message is not sealed by the isolation frame"), "on the audit line");
     const brownfieldStyle = await post(JSON.stringify({ plain: true, id: 1, message: { cmd: "echo" } }));
     assert.match(brownfieldStyle.error, /not sealed/);
     const forged = await post(
