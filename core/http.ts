@@ -6,6 +6,7 @@
 // list, and, when the app has capabilities, the URL scope its permissions give the calling window (Tauri's
 // http plugin scope: `{ "url": "https://*.tauri.app" }` entries, deny wins over every allow).
 import type { Scope } from "./permissions.ts";
+import { concatBytes } from "../protocol/wire.ts";
 
 /** A request the core refused or could not complete; the message says why and goes back to the page. */
 export class HttpError extends Error {
@@ -555,13 +556,7 @@ async function readBody(response: Response, max: number): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks);
 }
 
 function decodeBody(bytes: Uint8Array, type: string, response: Response): unknown {

@@ -16,6 +16,7 @@ import {
 } from "./ffi.ts";
 import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
+import { concatBytes } from "../protocol/wire.ts";
 import { NativeWindow } from "./window.ts";
 import {
   automationContext,
@@ -646,19 +647,7 @@ export class Webview {
         if (n > 0) chunks.push(n === chunk.byteLength ? chunk : chunk.subarray(0, n));
         if (n < chunk.byteLength) break;
       }
-      if (
-        chunks.length === 1 && chunks[0].byteOffset === 0 &&
-        chunks[0].byteLength === chunks[0].buffer.byteLength
-      ) {
-        return chunks[0] as Uint8Array<ArrayBuffer>;
-      }
-      const body = new Uint8Array(total);
-      let at = 0;
-      for (const chunk of chunks) {
-        body.set(chunk, at);
-        at += chunk.byteLength;
-      }
-      return body;
+      return concatBytes(chunks);
     } finally {
       gobject.g_object_unref(stream);
     }

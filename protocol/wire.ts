@@ -180,3 +180,22 @@ export function restoreBytes(value: unknown, blobs: Uint8Array[]): unknown {
   for (let i = 0; i < keys.length; i++) record[keys[i]] = restoreBytes(record[keys[i]], blobs);
   return record;
 }
+
+/** Chunks (read from a stream) as one byte array; a single whole chunk is returned as it is. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  if (
+    chunks.length === 1 && typedArrayByteOffset(chunks[0]) === 0 &&
+    typedArrayByteLength(chunks[0]) === arrayBufferByteLength(typedArrayBuffer(chunks[0]))
+  ) {
+    return chunks[0] as Uint8Array<ArrayBuffer>;
+  }
+  let total = 0;
+  for (let i = 0; i < chunks.length; i++) total += typedArrayByteLength(chunks[i]);
+  const out = new SafeUint8Array(total);
+  let at = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    typedArraySet(out, chunks[i], at);
+    at += typedArrayByteLength(chunks[i]);
+  }
+  return out;
+}
