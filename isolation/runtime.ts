@@ -6,7 +6,15 @@
 // document by its origin.
 import { LARGE_CALL_BYTES, type RuntimeConfig, type SourceSpan } from "../protocol/messages.ts";
 import { packMessage, tooDeep, unpackMessage } from "../protocol/wire.ts";
-import { base64ToBytes, openEvent, sealEnvelope, sealEnvelopeBytes } from "../protocol/seal.ts";
+import {
+  base64ToBytes,
+  envelopeAad,
+  envelopeText,
+  openEvent,
+  sealEnvelope,
+  sealEnvelopeBytes,
+} from "../protocol/seal.ts";
+import { createQuickSealer } from "./quick_seal.ts";
 import {
   ArrayPrototype,
   defineProperty,
@@ -24,6 +32,7 @@ import {
   stringStartsWith,
   typedArrayBuffer,
   typedArrayByteLength,
+  typedArrayLength,
 } from "../protocol/primordials.ts";
 import {
   addListener,
@@ -54,7 +63,10 @@ function startRuntime(config: RuntimeConfig): void {
   const inspect = config.inspect === true;
   const script = doc.currentScript;
   if (script) removeElement(script); // the key and secret literals leave the DOM with this script
-  const key = importAesKey(base64ToBytes(config.key));
+  const raw = base64ToBytes(config.key);
+  const key = importAesKey(raw); // the import copies the bytes at once
+  const quickSealer = createQuickSealer(key);
+  for (let i = 0; i < typedArrayLength(raw); i++) raw[i] = 0;
   config.key = "";
   config.secret = "";
   let hook: unknown;
@@ -62,6 +74,8 @@ function startRuntime(config: RuntimeConfig): void {
   // Envelopes leave in sequence order even when encryptions finish out of order, so the core's replay
   // window sees an orderly stream however many calls are in flight.
   let posted: Promise<unknown> = promiseResolve();
+  /** Envelopes in that queue: when none is, a call sealed in place leaves at once. */
+  let waiting = 0;
   // Events from the core are opened one at a time, in order: each must carry a higher number than the last.
   let lastEventSeq = 0;
   let opening: Promise<unknown> = promiseResolve();
@@ -130,22 +144,34 @@ function startRuntime(config: RuntimeConfig): void {
       const number = ++seq;
       // A large call is sealed as bytes and handed over (transferred, not copied): the relay POSTs it.
       const large = size > LARGE_CALL_BYTES;
-      const envelope = promiseThen<CryptoKey, string | Uint8Array<ArrayBuffer>>(
-        key,
-        (cryptoKey) =>
-          large
-            ? sealEnvelopeBytes(cryptoKey, windowLabel, sid, number, plaintext)
-            : sealEnvelope(cryptoKey, windowLabel, sid, number, plaintext),
-      );
+      const toRelay = (sealed: string | Uint8Array<ArrayBuffer>) =>
+        typeof sealed === "string"
+          ? post({ airlock: "sealed", copy, envelope: sealed })
+          : postToWindowTransfer(parent, { airlock: "sealed", copy, bytes: sealed }, appOrigin, [
+            typedArrayBuffer(sealed),
+          ]);
+      const quick = large ? null : quickSealer.seal(envelopeAad(windowLabel, sid, number), plaintext);
+      if (quick !== null && waiting === 0) return toRelay(envelopeText(sid, number, quick.iv, quick.sealed));
+      const envelope: Promise<string | Uint8Array<ArrayBuffer>> = quick !== null
+        ? promiseResolve(envelopeText(sid, number, quick.iv, quick.sealed)) as Promise<string>
+        : promiseThen<CryptoKey, string | Uint8Array<ArrayBuffer>>(
+          key,
+          (cryptoKey) =>
+            large
+              ? sealEnvelopeBytes(cryptoKey, windowLabel, sid, number, plaintext)
+              : sealEnvelope(cryptoKey, windowLabel, sid, number, plaintext),
+        );
+      waiting++;
       posted = promiseThen(
         promiseThen(posted, () => envelope),
-        (sealed) =>
-          typeof sealed === "string"
-            ? post({ airlock: "sealed", copy, envelope: sealed })
-            : postToWindowTransfer(parent, { airlock: "sealed", copy, bytes: sealed }, appOrigin, [
-              typedArrayBuffer(sealed),
-            ]),
-        (error) => refuse(`sealing failed: ${describe(error)}`),
+        (sealed: string | Uint8Array<ArrayBuffer>) => {
+          waiting--;
+          toRelay(sealed);
+        },
+        (error) => {
+          waiting--;
+          refuse(`sealing failed: ${describe(error)}`);
+        },
       );
     });
     promiseThen(sealed, null, refuse); // the hook's refusal, or what is wrong with what it returned

@@ -127,6 +127,7 @@ export const jsonStringify = JSON.stringify;
 
 // Bytes.
 export const SafeUint8Array = Uint8Array;
+export const SafeInt32Array = Int32Array;
 export const SafeDataView = DataView;
 export const isView = ArrayBuffer.isView;
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
