@@ -71,7 +71,25 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** Opens a sealed call's string envelope; rejects with a RejectedMessage saying why it is refused. */
 export async function openEnvelope(wire: string, context: OpenContext): Promise<Invocation> {
+  return await openEnvelopeInPlace(wire, context);
+}
+
+/** A large call's byte envelope (see sealEnvelopeBytes): the same checks as the string one's. */
+export async function openBinaryEnvelope(
+  bytes: Uint8Array<ArrayBuffer>,
+  context: OpenContext,
+): Promise<Invocation> {
+  return await openBinaryEnvelopeInPlace(bytes, context);
+}
+
+/**
+ * As openEnvelope, but opened in place (no promise) when the context decrypts synchronously — the core's
+ * path: a small call then needs no turn of the event loop before its command runs. Throws what
+ * openEnvelope rejects with.
+ */
+export function openEnvelopeInPlace(wire: string, context: OpenContext): Invocation | Promise<Invocation> {
   // Base64 makes the wire a third larger than what it carries; the limit is on what it carries.
   const limit = Math.ceil(context.limits.maxMessageBytes * 4 / 3) + 1024;
   if (wire.length > limit) throw new RejectedMessage(`message too large (${wire.length} bytes on the wire)`);
@@ -93,55 +111,60 @@ export async function openEnvelope(wire: string, context: OpenContext): Promise<
   if (ctBytes === null || ctBytes.length < 16 || ctBytes.length !== ctText.length / 4 * 3 - padding(ctText)) {
     throw new RejectedMessage("malformed envelope: ct");
   }
-  return await openSealed(sid, seq, ivBytes, ctBytes, context);
+  return openSealed(sid, seq, ivBytes, ctBytes, context);
 }
 
-/** A large call's byte envelope (see sealEnvelopeBytes): the same checks as the string one's. */
-export async function openBinaryEnvelope(
+/** openBinaryEnvelope, in place when the context decrypts synchronously (see openEnvelopeInPlace). */
+export function openBinaryEnvelopeInPlace(
   bytes: Uint8Array<ArrayBuffer>,
   context: OpenContext,
-): Promise<Invocation> {
+): Invocation | Promise<Invocation> {
   if (bytes.byteLength > context.limits.maxMessageBytes + 1024) {
     throw new RejectedMessage(`message too large (${bytes.byteLength} bytes on the wire)`);
   }
   const parts = binaryEnvelopeParts(bytes);
   if (!parts) throw new RejectedMessage("message is not sealed by the isolation frame");
   if (!SID.test(parts.sid)) throw new RejectedMessage("malformed envelope: sid");
-  return await openSealed(parts.sid, parts.seq, parts.iv, parts.ct, context);
+  return openSealed(parts.sid, parts.seq, parts.iv, parts.ct, context);
 }
 
-async function openSealed(
+function openSealed(
   sid: string,
   seq: number,
   ivBytes: Uint8Array<ArrayBuffer>,
   ctBytes: Uint8Array<ArrayBuffer>,
   context: OpenContext,
-): Promise<Invocation> {
+): Invocation | Promise<Invocation> {
   if (sid !== context.sid) {
     throw new RejectedMessage("message sealed for another session (stale key or forged)");
   }
   const replayProblem = context.replay.check(seq);
   if (replayProblem) throw replayRefusal(context.replay, seq, replayProblem);
-
-  let plaintext: ArrayBuffer | Uint8Array<ArrayBuffer>;
   const aad = envelopeAad(context.window, sid, seq);
-  try {
-    plaintext = context.decrypt ? context.decrypt(ivBytes, aad, ctBytes) : await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: ivBytes, additionalData: aad },
-      context.key,
-      ctBytes,
-    );
-  } catch {
-    throw new RejectedMessage(
-      "message failed authentication (tampered, or not sealed with this session's key)",
-    );
+  if (!context.decrypt) {
+    return crypto.subtle.decrypt({ name: "AES-GCM", iv: ivBytes, additionalData: aad }, context.key, ctBytes)
+      .then((plaintext) => accept(seq, new Uint8Array(plaintext), context), (error) => {
+        throw error instanceof RejectedMessage ? error : unauthentic();
+      });
   }
-  // Authenticated: only now may the number be spent (a replay racing the original loses here).
+  let plaintext: Uint8Array<ArrayBuffer>;
+  try {
+    plaintext = context.decrypt(ivBytes, aad, ctBytes);
+  } catch {
+    throw unauthentic();
+  }
+  return accept(seq, plaintext, context);
+}
+
+const unauthentic = () =>
+  new RejectedMessage("message failed authentication (tampered, or not sealed with this session's key)");
+
+/** An authenticated call: only now may its number be spent (a replay racing the original loses here). */
+function accept(seq: number, plaintext: Uint8Array<ArrayBuffer>, context: OpenContext): Invocation {
   const raced = context.replay.check(seq);
   if (raced) throw replayRefusal(context.replay, seq, raced);
   context.replay.accept(seq);
-  const bytes = plaintext instanceof Uint8Array ? plaintext : new Uint8Array(plaintext);
-  return validateInvocation(unpackMessage(bytes, context.limits));
+  return validateInvocation(unpackMessage(plaintext, context.limits));
 }
 
 /** Unpacks opened (or brownfield) bytes, within the limits. */

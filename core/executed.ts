@@ -38,22 +38,27 @@ export class ExecutedCalls {
     return this.#ran.has(nonce) ? Promise.resolve(ranWithoutAnswer(nonce)) : null;
   }
 
-  /** Notes that nonce runs now, with the answer it will give. */
-  record(nonce: string, answer: Promise<string>): void {
+  /** Notes that nonce runs now, with the answer it gives (or will give). */
+  record(nonce: string, answer: string | Promise<string>): void {
     this.#forgetOld();
     this.#ran.set(nonce, this.#now());
+    if (typeof answer === "string") return this.#keep(nonce, answer);
     this.#running.set(nonce, answer);
     answer.then((text) => {
       this.#running.delete(nonce);
-      if (text.length > MAX_KEPT_ANSWER_CHARS) return;
-      this.#finished.set(nonce, text);
-      this.#chars += text.length;
-      for (const [key, kept] of this.#finished) {
-        if (this.#finished.size <= KEPT_ANSWERS && this.#chars <= ANSWER_BUDGET_CHARS) break;
-        this.#chars -= kept.length;
-        this.#finished.delete(key);
-      }
+      this.#keep(nonce, text);
     });
+  }
+
+  #keep(nonce: string, text: string): void {
+    if (text.length > MAX_KEPT_ANSWER_CHARS) return;
+    this.#finished.set(nonce, text);
+    this.#chars += text.length;
+    for (const [key, kept] of this.#finished) {
+      if (this.#finished.size <= KEPT_ANSWERS && this.#chars <= ANSWER_BUDGET_CHARS) break;
+      this.#chars -= kept.length;
+      this.#finished.delete(key);
+    }
   }
 
   get size(): number {

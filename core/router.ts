@@ -65,25 +65,36 @@ export function command<S extends Schema<unknown> | Record<string, Schema<unknow
 type ObjectArgs<S> = S extends Record<string, Schema<unknown>> ? Infer<ReturnType<typeof t.object<S>>>
   : never;
 
-export async function dispatch(
+export function dispatch(
   commands: Commands,
   nonce: string,
   cmd: string,
   args: unknown,
   context: CommandContext,
-): Promise<Answer> {
+): Answer | Promise<Answer> {
   // Own properties only: "constructor" or "__proto__" must not resolve to something callable.
   const handler = Object.hasOwn(commands, cmd) ? commands[cmd] : undefined;
   if (typeof handler !== "function") return { nonce, ok: false, error: `unknown command: ${cmd}` };
-  try {
-    return { nonce, ok: true, value: await handler(args, context) };
-  } catch (error) {
+  const failed = (error: unknown): Answer => {
     if (error instanceof ValidationError) {
       return { nonce, ok: false, error: `invalid arguments for ${cmd}: ${error.message}` };
     }
     return { nonce, ok: false, error: error instanceof Error ? error.message : String(error) };
+  };
+  let value: unknown;
+  try {
+    value = handler(args, context);
+  } catch (error) {
+    return failed(error);
   }
+  // A command that answers at once is answered at once (no promise, no turn of the event loop).
+  if (!isThenable(value)) return { nonce, ok: true, value };
+  return Promise.resolve(value).then((settled): Answer => ({ nonce, ok: true, value: settled }), failed);
 }
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === "object" || typeof value === "function") &&
+  typeof (value as { then?: unknown }).then === "function";
 
 /**
  * The answer as JSON text. Bytes in a result (Uint8Array, ArrayBuffer) travel as base64 blobs beside the

@@ -1,14 +1,15 @@
 // One isolation session: the key of one isolation document load, and its replay window.
 import { envelopeText, eventAad } from "../protocol/seal.ts";
-import { type Invocation, type Limits, openBinaryEnvelope, openEnvelope } from "./envelope.ts";
+import { type Invocation, type Limits, openBinaryEnvelopeInPlace, openEnvelopeInPlace } from "./envelope.ts";
 import { createSessionKey, type SessionKey } from "./key.ts";
 import { ReplayWindow } from "./replay.ts";
 
 export class IsolationSession {
   #replay = new ReplayWindow();
-  // Decryption is asynchronous and may finish out of order; opening one message at a time keeps
-  // acceptance in arrival order, so a burst of calls never looks like replays to the window.
+  // Calls are opened one at a time, in arrival order, so a burst never looks like replays to the window:
+  // in place while nothing waits (the core decrypts synchronously), behind the queue otherwise.
   #tail: Promise<unknown> = Promise.resolve();
+  #queued = 0;
   #eventSeq = 0;
 
   private constructor(readonly sid: string, readonly window: string, private readonly key: SessionKey) {}
@@ -19,20 +20,25 @@ export class IsolationSession {
     return { session: new IsolationSession(key.sid, window, key), rawKey: key.rawBase64 };
   }
 
-  /** Opens a sealed call: its string envelope, or a large call's bytes. */
-  open(wire: string | Uint8Array<ArrayBuffer>, limits: Limits): Promise<Invocation> {
-    const opened = this.#tail.then(() => {
-      const context = {
-        window: this.window,
-        sid: this.sid,
-        key: this.key.key,
-        decrypt: this.key.decrypt,
-        replay: this.#replay,
-        limits,
-      };
-      return typeof wire === "string" ? openEnvelope(wire, context) : openBinaryEnvelope(wire, context);
-    });
-    this.#tail = opened.catch(() => {});
+  /** Opens a sealed call: its string envelope, or a large call's bytes. In place (no promise) when it
+   * can be; throws (or rejects with) a RejectedMessage when refused. */
+  open(wire: string | Uint8Array<ArrayBuffer>, limits: Limits): Invocation | Promise<Invocation> {
+    const context = {
+      window: this.window,
+      sid: this.sid,
+      key: this.key.key,
+      decrypt: this.key.decrypt,
+      replay: this.#replay,
+      limits,
+    };
+    const openIt = () =>
+      typeof wire === "string"
+        ? openEnvelopeInPlace(wire, context)
+        : openBinaryEnvelopeInPlace(wire, context);
+    const opened = this.#queued === 0 ? openIt() : this.#tail.then(openIt);
+    if (!(opened instanceof Promise)) return opened;
+    this.#queued++;
+    this.#tail = opened.catch(() => {}).finally(() => this.#queued--);
     return opened;
   }
 

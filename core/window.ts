@@ -32,6 +32,9 @@ import {
 
 const OPEN = { allowed: true, scope: null } as const;
 
+/** A value now, or a promise of it when something in the call waits. */
+type InPlace<T> = T | Promise<T>;
+
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
 /** Arguments of the calls one window has running at once, in wire characters; more are refused. */
@@ -121,6 +124,14 @@ export class WindowCore {
 
   /** A message from the relay; resolves to the answer's text. Never throws. */
   handle(wire: string): Promise<string> {
+    return Promise.resolve(this.handleInPlace(wire));
+  }
+
+  /**
+   * As handle, but the answer comes in place (a string, no promise) when nothing in the call waits — a
+   * command that answers at once: the host then replies to the page before it returns to GTK's loop.
+   */
+  handleInPlace(wire: string): string | Promise<string> {
     this.#options.tap?.(wire);
     return this.#answer(() => this.#open(wire), wire.length);
   }
@@ -132,10 +143,10 @@ export class WindowCore {
   handlePost(body: Uint8Array<ArrayBuffer> | null, token: string | null): Promise<string> {
     if (!this.acceptsToken(token)) return Promise.resolve(this.#tokenless());
     this.#options.tap?.(`B${body?.byteLength ?? 0}`);
-    return this.#answer(() => {
+    return Promise.resolve(this.#answer(() => {
       if (!body) throw new RejectedMessage("a POST without a body");
-      return Promise.resolve(this.#overRate() ?? this.#openSealed(body));
-    }, body?.byteLength ?? 0);
+      return this.#overRate() ?? this.#openSealed(body);
+    }, body?.byteLength ?? 0));
   }
 
   /** Whether a POST carries the relay's token (checked before its body is even read). */
@@ -160,14 +171,27 @@ export class WindowCore {
   /** What the relay sends with each POST (see handlePost): minted for this window, given to its relay. */
   readonly ipcToken = randomHex(32);
 
-  async #answer(open: () => Promise<Invocation | string>, size: number): Promise<string> {
-    let call: Invocation | string;
+  #answer(open: () => InPlace<Invocation | string>, size: number): InPlace<string> {
+    let call: InPlace<Invocation | string>;
     try {
-      call = await open();
+      call = open();
     } catch (error) {
       return this.#refusal(error);
     }
-    return typeof call === "string" ? call : await this.#run(call, size);
+    if (call instanceof Promise) {
+      return call.then((opened) => this.#runOpened(opened, size), (error) => this.#refusal(error));
+    }
+    return this.#runOpened(call, size);
+  }
+
+  /** A string is the relay's own answer (a ticket, a refusal before opening); a call is run. */
+  #runOpened(call: Invocation | string, size: number): InPlace<string> {
+    if (typeof call === "string") return call;
+    try {
+      return this.#run(call, size);
+    } catch (error) {
+      return this.#refusal(error, call.cmd);
+    }
   }
 
   /** A refused message as the caller's answer, on the audit line too. A bug of ours must not take the
@@ -185,19 +209,24 @@ export class WindowCore {
   }
 
   /** Runs an opened call once: a copy of it (its nonce is its identity) gets the first run's answer. */
-  #run(call: Invocation, size: number): Promise<string> {
+  #run(call: Invocation, size: number): InPlace<string> {
     const earlier = this.#executed.seen(call.nonce);
     if (earlier) return earlier;
-    const answer = this.#execute(call, size).then(
-      (result) => encodeAnswer(result, call.cmd),
-      (error) => this.#refusal(error, call.cmd),
-    );
+    let answer: InPlace<string>;
+    try {
+      const result = this.#execute(call, size);
+      answer = result instanceof Promise
+        ? result.then((done) => encodeAnswer(done, call.cmd), (error) => this.#refusal(error, call.cmd))
+        : encodeAnswer(result, call.cmd);
+    } catch (error) {
+      answer = this.#refusal(error, call.cmd);
+    }
     this.#executed.record(call.nonce, answer);
     return answer;
   }
 
   /** One run of a call, within the window's limits and its capabilities. */
-  async #execute(call: Invocation, size: number): Promise<Answer> {
+  #execute(call: Invocation, size: number): InPlace<Answer> {
     const table = isBuiltin(call.cmd) ? this.#builtins : this.#options.commands;
     // A page may not pile up unbounded work (each call may hold a file or a response in memory).
     if (this.#inFlight >= MAX_CALLS_IN_FLIGHT) {
@@ -223,18 +252,26 @@ export class WindowCore {
     }
     this.#inFlight++;
     this.#pendingChars += size;
-    try {
-      const context = { ...this.#context, headers: invokeHeaders(call.options), scope: decision.scope };
-      return await dispatch(table, call.nonce, call.cmd, call.payload, context);
-    } finally {
+    const done = () => {
       this.#inFlight--;
       this.#pendingChars -= size;
+    };
+    let result: InPlace<Answer>;
+    try {
+      const context = { ...this.#context, headers: invokeHeaders(call.options), scope: decision.scope };
+      result = dispatch(table, call.nonce, call.cmd, call.payload, context);
+    } catch (error) {
+      done();
+      throw error;
     }
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
   }
 
   /** What a message from the relay asks for (see WIRE): an answer of its own (ticket, alive, stale), or a
    * call opened and checked. */
-  async #open(wire: string): Promise<Invocation | string> {
+  #open(wire: string): InPlace<Invocation | string> {
     const kind = wire[0];
     if (wire.length > this.maxWireChars + 1) {
       throw new RejectedMessage(`message too large (${wire.length} bytes)`);
@@ -251,7 +288,7 @@ export class WindowCore {
       const over = this.#overRate();
       if (over) return over;
     }
-    if (kind === WIRE.sealed) return await this.#openSealed(wire.slice(1));
+    if (kind === WIRE.sealed) return this.#openSealed(wire.slice(1));
     if (kind !== WIRE.plain || this.#isolated) {
       throw new RejectedMessage("message is not sealed by the isolation frame");
     }
@@ -283,7 +320,7 @@ export class WindowCore {
   }
 
   /** A sealed call (a string envelope, or a large call's bytes), opened by the window's session. */
-  async #openSealed(envelope: string | Uint8Array<ArrayBuffer>): Promise<Invocation | string> {
+  #openSealed(envelope: string | Uint8Array<ArrayBuffer>): InPlace<Invocation | string> {
     if (!this.#isolated) throw new RejectedMessage("no isolation in the brownfield pattern");
     const session = this.#documents.session;
     if (!session) throw new RejectedMessage("no isolation session: the isolation frame has not loaded");
@@ -292,14 +329,18 @@ export class WindowCore {
       // Sealed for a document that has since been replaced: it did not run; the relay sends it again.
       return JSON.stringify({ ok: false, stale: true, error: "sealed for a replaced isolation document" });
     }
-    try {
-      return await session.open(envelope, this.#options.config.limits);
-    } catch (error) {
-      // Overtaken by newer calls (a large one behind many small ones): never opened, sealed anew.
+    // Overtaken by newer calls (a large one behind many small ones): never opened, sealed anew.
+    const overtaken = (error: unknown) => {
       if (error instanceof OutsideReplayWindow) {
         return JSON.stringify({ ok: false, stale: true, error: `${error.message}; it did not run` });
       }
       throw error;
+    };
+    try {
+      const opened = session.open(envelope, this.#options.config.limits);
+      return opened instanceof Promise ? opened.catch(overtaken) : opened;
+    } catch (error) {
+      return overtaken(error);
     }
   }
 

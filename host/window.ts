@@ -182,7 +182,11 @@ export class AppWindow implements WindowHandle, WindowControl {
         // Tauri's freezePrototype: after Airlock's own scripts, before any of the page's.
         ...(parts.config.security.freezePrototype ? [{ source: "Object.freeze(Object.prototype);" }] : []),
       ],
-      messageHandler: { name: CORE_HANDLER, world: BRIDGE_WORLD, onMessage: (wire) => core.handle(wire) },
+      messageHandler: {
+        name: CORE_HANDLER,
+        world: BRIDGE_WORLD,
+        onMessage: (wire) => core.handleInPlace(wire),
+      },
       devtools: parts.devtools,
       console: parts.console,
       // The page's localStorage, IndexedDB, cookies and caches: the app's own, by its identifier.

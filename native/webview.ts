@@ -50,8 +50,9 @@ export interface WebviewOptions {
   /** Scripts injected into the top frame at document start, before any page script, in this order. */
   userScripts: UserScript[];
   /** The one channel from page to Deno: reachable only from scripts of `world`; the reply settles the
-   * page-side promise returned by postMessage. */
-  messageHandler: { name: string; world: string; onMessage: (text: string) => Promise<string> };
+   * page-side promise returned by postMessage. A string returned is the reply at once, from inside the
+   * signal (no turn of either event loop); a promise, the reply when it settles. */
+  messageHandler: { name: string; world: string; onMessage: (text: string) => string | Promise<string> };
   devtools?: boolean;
   /** false: never a WebDriver window, even with automation on (a tool window of the host, such as dev's
    * isolation inspector, in a web context of its own). */
@@ -705,18 +706,27 @@ export class Webview {
     webkit.webkit_script_message_reply_ref(reply);
     gobject.g_object_ref(context); // the JS context must outlive this signal for the async reply
     this.#inFlight++;
-    const answered = text === null
-      ? Promise.resolve(JSON.stringify({ ok: false, error: problem }))
-      : this.#options.messageHandler.onMessage(text).catch((error) =>
-        JSON.stringify({ ok: false, error: `internal error: ${(error as Error).message}` })
-      );
-    answered.then((answer) => {
+    const send = (answer: string) => {
       const result = jsc.jsc_value_new_string(context, cString(answer));
       webkit.webkit_script_message_reply_return_value(reply, result);
       gobject.g_object_unref(result);
       webkit.webkit_script_message_reply_unref(reply);
       gobject.g_object_unref(context);
       this.#settled();
+    };
+    const failed = (error: unknown) =>
+      JSON.stringify({ ok: false, error: `internal error: ${(error as Error)?.message ?? error}` });
+    let answered: string | Promise<string>;
+    try {
+      answered = text === null
+        ? JSON.stringify({ ok: false, error: problem })
+        : this.#options.messageHandler.onMessage(text);
+    } catch (error) {
+      answered = failed(error);
+    }
+    if (typeof answered === "string") return send(answered); // inside GTK's dispatch: no wake-up needed
+    answered.catch(failed).then((answer) => {
+      send(answer);
       wakeLoop();
     });
   }

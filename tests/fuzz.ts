@@ -1485,7 +1485,9 @@ async function raceCase(rng: Rng, corpus: Corpus): Promise<Outcome> {
     deliveries.push({ wire: await session.sealDown(packMessage(event), seededIv()), seq: null });
   }
   rng.shuffle(deliveries);
-  const results = await Promise.allSettled(deliveries.map((d) => session.open(d.wire, corpus.limits)));
+  const results = await Promise.allSettled(
+    deliveries.map(async (d) => await session.open(d.wire, corpus.limits)),
+  );
   return judgeRace(deliveries, results, genuine);
 }
 

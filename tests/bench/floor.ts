@@ -35,7 +35,7 @@ export class EchoFloor {
         world: WORLD,
         onMessage: (text) => {
           this.arrivals.push(performance.now());
-          return Promise.resolve(text);
+          return text;
         },
       },
     });
