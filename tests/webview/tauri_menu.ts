@@ -56,7 +56,12 @@ Deno.test("tauri menu: a window menu bar is a real GtkMenuBar above the view; it
       window.state = { menu, file, save, wrap, separator };
       return await menu.setAsWindowMenu();
     `));
-    const shown = await until(() => menus.bar(title), (b) => (b?.bar.height ?? 0) > 0, "the menu bar");
+    // GTK reports {-1, -1, 1, 1} until the first allocation: wait for a real one.
+    const shown = await until(
+      () => menus.bar(title),
+      (b) => (b?.bar.height ?? 0) > 1 && b!.bar.y >= 0,
+      "the menu bar",
+    );
     // Above the view: the box's first child, at the top, the view right under it, as wide as it.
     assert.equal(shown!.first, true);
     assert.equal(shown!.bar.y, 0);
