@@ -9,12 +9,12 @@
 // same blocks more directly, but WebKit prints a security warning for every page that uses it.)
 import {
   aesGcmEncrypt,
+  arrayBufferByteLength,
   promiseThen,
   randomBytes,
   SafeInt32Array,
   SafeUint8Array,
   typedArrayLength,
-  typedArraySubarray,
 } from "../protocol/primordials.ts";
 
 /** The largest plaintext sealed from a ready stream; larger calls take WebCrypto's GCM. */
@@ -42,51 +42,96 @@ export interface QuickSealer {
 }
 
 const NOTHING = new SafeUint8Array(0);
-const tagOf = (sealed: ArrayBuffer) => new SafeUint8Array(sealed, sealed.byteLength - 16, 16);
+/** The tag (last 16 bytes) of a WebCrypto GCM result, read with captured getters only. */
+const tagOf = (sealed: ArrayBuffer) => new SafeUint8Array(sealed, arrayBufferByteLength(sealed) - 16, 16);
+const ignore = () => {};
 
 /**
  * Starts making streams with `key` (the session's AES-256-GCM key, encrypt allowed).
+ *
+ * The isolation app runs in this realm after us and may patch what it likes (Promise.prototype.then,
+ * constructors, getters), so no secret here is ever a promise's resolution value or a callback's return
+ * (resolution looks up `then` on it, at run time), and none goes through a method that looks up a species.
+ * Each callback stores what it got in this closure and returns nothing. WebCrypto's own resolution with
+ * an ArrayBuffer looks up `then` too: the runtime locks ArrayBuffer.prototype.then (see lockThenables).
  *
  * @example
  * const sealer = createQuickSealer(importAesKey(raw));
  * const out = sealer.seal(aad, plaintext); // null until the first streams are made
  */
 export function createQuickSealer(key: Promise<CryptoKey>): QuickSealer {
+  let cryptoKey: CryptoKey | null = null;
   let h: Int32Array | null = null;
   let head: Stream | null = null;
   let tail: Stream | null = null;
   let ready = 0;
   let making = 0;
 
-  promiseThen(promiseThen(key, findH), (found) => {
-    h = found;
-    refill();
-  }, () => {/* no quick path: every call takes WebCrypto's GCM */});
+  promiseThen(key, (imported) => {
+    cryptoKey = imported;
+    findH();
+  }, ignore); // no key, no quick path: every call takes WebCrypto's GCM (and fails there, saying why)
 
+  /**
+   * H = E(K, 0¹²⁸) through WebCrypto's GCM alone. For one IV (used for nothing else, its output never
+   * leaves the frame): the tag of (no AAD, no text) is E(K, J0), since GHASH of an all-zero length block
+   * is 0; the tag of (one zero block of AAD, no text) is L·H ⊕ E(K, J0), with L the length block of 128
+   * bits of AAD. So H = L⁻¹ · (second tag ⊕ first tag).
+   */
+  function findH() {
+    const iv = randomBytes(12);
+    let first: Int32Array | null = null, second: Int32Array | null = null;
+    const both = () => {
+      if (first === null || second === null) return;
+      const lh = new SafeInt32Array(4);
+      for (let i = 0; i < 4; i++) lh[i] = first[i] ^ second[i];
+      const lengthBlock = new SafeInt32Array(4);
+      lengthBlock[1] = 128;
+      const inverse = invert(lengthBlock);
+      const found = new SafeInt32Array(4);
+      multiply(inverse[0], inverse[1], inverse[2], inverse[3], lh, found);
+      h = found;
+      refill();
+    };
+    promiseThen(aesGcmEncrypt(cryptoKey!, iv, NOTHING, NOTHING), (tag) => {
+      first = wordsOf(tagOf(tag), 0);
+      both();
+    }, ignore);
+    promiseThen(aesGcmEncrypt(cryptoKey!, iv, new SafeUint8Array(16), NOTHING), (tag) => {
+      second = wordsOf(tagOf(tag), 0);
+      both();
+    }, ignore);
+  }
+
+  /** Starts making streams until READY_TARGET are ready or on their way. Per stream: two GCM seals with
+   * its IV, of nothing (the mask) and of zeros (the key stream), done in parallel. */
   function refill() {
     while (ready + making < READY_TARGET) {
       making++;
       const iv = randomBytes(12);
-      promiseThen(
-        promiseThen(
-          key,
-          (cryptoKey) =>
-            promiseThen(aesGcmEncrypt(cryptoKey, iv, NOTHING, NOTHING), (empty) =>
-              promiseThen(
-                aesGcmEncrypt(cryptoKey, iv, NOTHING, new SafeUint8Array(QUICK_SEAL_BYTES)),
-                (zeros) => ({ mask: tagOf(empty), bytes: new SafeUint8Array(zeros, 0, QUICK_SEAL_BYTES) }),
-              )),
-        ),
-        ({ mask, bytes }) => {
-          making--;
-          const stream: Stream = { __proto__: null, iv, mask, bytes, next: null } as Stream;
-          if (tail) tail.next = stream;
-          else head = stream;
-          tail = stream;
-          ready++;
-        },
-        () => void making--,
-      );
+      let mask: Uint8Array<ArrayBuffer> | null = null, bytes: Uint8Array<ArrayBuffer> | null = null;
+      let failed = false;
+      const done = () => {
+        if (mask === null || bytes === null) return;
+        making--;
+        const stream: Stream = { __proto__: null, iv, mask, bytes, next: null } as Stream;
+        if (tail) tail.next = stream;
+        else head = stream;
+        tail = stream;
+        ready++;
+      };
+      const fail = () => {
+        if (!failed) making--;
+        failed = true;
+      };
+      promiseThen(aesGcmEncrypt(cryptoKey!, iv, NOTHING, NOTHING), (empty) => {
+        mask = tagOf(empty);
+        done();
+      }, fail);
+      promiseThen(aesGcmEncrypt(cryptoKey!, iv, NOTHING, new SafeUint8Array(QUICK_SEAL_BYTES)), (zeros) => {
+        bytes = new SafeUint8Array(zeros, 0, QUICK_SEAL_BYTES);
+        done();
+      }, fail);
     }
   }
 
@@ -106,36 +151,11 @@ export function createQuickSealer(key: Promise<CryptoKey>): QuickSealer {
       const { bytes, mask } = stream;
       const sealed = new SafeUint8Array(length + 16);
       for (let i = 0; i < length; i++) sealed[i] = plaintext[i] ^ bytes[i];
-      const tag = ghash(h, aad, typedArraySubarray(sealed, 0, length));
+      const tag = ghash(h, aad, sealed, length);
       for (let i = 0; i < 16; i++) sealed[length + i] = tag[i] ^ mask[i];
       return { iv: stream.iv, sealed };
     },
   } as QuickSealer;
-}
-
-/**
- * H = E(K, 0¹²⁸) through WebCrypto's GCM alone. For one IV (used for nothing else, its output never
- * leaves the frame): the tag of (no AAD, no text) is E(K, J0), since GHASH of an all-zero length block is
- * 0; the tag of (one zero block of AAD, no text) is L·H ⊕ E(K, J0), with L the length block of 128 bits of
- * AAD. So H = L⁻¹ · (second tag ⊕ first tag).
- */
-function findH(key: CryptoKey): Promise<Int32Array> {
-  const iv = randomBytes(12);
-  return promiseThen(
-    aesGcmEncrypt(key, iv, NOTHING, NOTHING),
-    (first) =>
-      promiseThen(aesGcmEncrypt(key, iv, new SafeUint8Array(16), NOTHING), (second) => {
-        const a = wordsOf(tagOf(first), 0), b = wordsOf(tagOf(second), 0);
-        const lh = new SafeInt32Array(4);
-        for (let i = 0; i < 4; i++) lh[i] = a[i] ^ b[i];
-        const h = new SafeInt32Array(4);
-        const lengthBlock = new SafeInt32Array(4);
-        lengthBlock[1] = 128;
-        const inverse = invert(lengthBlock);
-        multiply(inverse[0], inverse[1], inverse[2], inverse[3], lh, h);
-        return h;
-      }),
-  );
 }
 
 /** a⁻¹ = a^(2¹²⁸ − 2) in GF(2¹²⁸): square-and-multiply over an exponent of 127 ones and a zero. */
@@ -150,14 +170,20 @@ function invert(a: Int32Array): Int32Array {
   return r;
 }
 
-/** GHASH_H(A, C) (NIST SP 800-38D), as 16 bytes: A and C zero-padded to blocks, then their bit lengths. */
-export function ghash(h: Int32Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array<ArrayBuffer> {
+/** GHASH_H(A, C) (NIST SP 800-38D), as 16 bytes: A and C (its first ciphertextLength bytes) zero-padded
+ * to blocks, then their bit lengths. */
+export function ghash(
+  h: Int32Array,
+  aad: Uint8Array,
+  ciphertext: Uint8Array,
+  ciphertextLength: number,
+): Uint8Array<ArrayBuffer> {
   const x = new SafeInt32Array(4);
   absorb(x, h, aad, typedArrayLength(aad));
-  absorb(x, h, ciphertext, typedArrayLength(ciphertext));
+  absorb(x, h, ciphertext, ciphertextLength);
   const lengths = new SafeUint8Array(16);
   putWord(lengths, 4, typedArrayLength(aad) * 8);
-  putWord(lengths, 12, typedArrayLength(ciphertext) * 8);
+  putWord(lengths, 12, ciphertextLength * 8);
   absorb(x, h, lengths, 16);
   const out = new SafeUint8Array(16);
   for (let i = 0; i < 4; i++) putWord(out, 4 * i, x[i]);

@@ -16,6 +16,7 @@ import {
 } from "../protocol/seal.ts";
 import { createQuickSealer } from "./quick_seal.ts";
 import {
+  ArrayBufferPrototype,
   ArrayPrototype,
   defineProperty,
   getPrototypeOf,
@@ -53,12 +54,34 @@ declare const AIRLOCK_CONFIG: RuntimeConfig;
 
 type Hook = (message: unknown, context: { window: string }) => unknown;
 
+/**
+ * WebCrypto settles its promises with CryptoKeys and ArrayBuffers, and settling looks up `then` on the
+ * value, at run time: a getter the isolation app (or a library it loads) puts on Object.prototype would be
+ * handed the session's key object and every key stream of the quick seal. An own, fixed `then` of
+ * undefined on their prototypes, set before the app runs, ends that lookup there.
+ */
+function lockThenables(): void {
+  const prototypes = [ArrayBufferPrototype, typeof CryptoKey === "function" ? CryptoKey.prototype : null];
+  for (let i = 0; i < 2; i++) {
+    const prototype = prototypes[i];
+    if (prototype === null) continue;
+    defineProperty(prototype, "then", {
+      __proto__: null,
+      value: undefined,
+      writable: false,
+      enumerable: false,
+      configurable: false,
+    } as PropertyDescriptor);
+  }
+}
+
 function startRuntime(config: RuntimeConfig): void {
   const { sid, secret, window: windowLabel, appOrigin, maxMessageBytes, maxDepth, hookTimeoutMs } = config;
   const parent = win.parent;
   // Only as the relay's own frame, a child of the app's top window: anywhere else, stay silent.
   if (parent === win || parent !== win.top) return;
   const post = (data: unknown) => postToWindow(parent, data, appOrigin);
+  lockThenables();
   const sources = config.sources ?? [];
   const inspect = config.inspect === true;
   const script = doc.currentScript;
@@ -166,7 +189,11 @@ function startRuntime(config: RuntimeConfig): void {
         promiseThen(posted, () => envelope),
         (sealed: string | Uint8Array<ArrayBuffer>) => {
           waiting--;
-          toRelay(sealed);
+          try {
+            toRelay(sealed);
+          } catch (error) {
+            refuse(`the sealed call could not be handed over: ${describe(error)}`);
+          }
         },
         (error) => {
           waiting--;

@@ -173,7 +173,7 @@ export const viewBytes = (view: ArrayBufferView): Uint8Array =>
 export const arrayBufferByteLength = getter<number>(ArrayBuffer.prototype, "byteLength");
 export const dataViewGetUint32 = uncurry(DataView.prototype.getUint32);
 export const dataViewSetUint32 = uncurry(DataView.prototype.setUint32);
-const ArrayBufferPrototype = ArrayBuffer.prototype;
+export const ArrayBufferPrototype = ArrayBuffer.prototype;
 /** An ArrayBuffer of this realm (what a structured clone or the core's own code makes). The prototype
  * check comes first: a thrown brand check costs microseconds, paid on every object of a large call. */
 export const isArrayBuffer = (value: unknown): value is ArrayBuffer => {

@@ -396,3 +396,65 @@ Deno.test("attack: 10,000 junk messages to the page, the iframe, invoke and the 
     await app.close();
   }
 });
+
+// The quick seal (isolation/quick_seal.ts) keeps GHASH's H and ready key streams in the isolation realm;
+// with H and one envelope the page has seen, a call could be forged. The isolation app runs after the
+// runtime in that realm: this one patches every run-time lookup a secret could pass through and reports,
+// in each call it lets through, what it caught.
+const SNOOPING_HOOK = `
+  const caught = [];
+  let noting = false; // a note reads properties the app has patched: no note inside a note
+  const note = (value, where) => {
+    if (noting) return;
+    noting = true;
+    try {
+      if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof CryptoKey) {
+        caught.push(where + ":" + Object.prototype.toString.call(value));
+      } else if (value && typeof value === "object" && ("bytes" in value || "mask" in value)) {
+        caught.push(where + ":stream");
+      }
+    } finally {
+      noting = false;
+    }
+  };
+  const tryDefine = (object, key, descriptor) => { try { Object.defineProperty(object, key, descriptor); } catch {} };
+  for (const proto of [Object.prototype, ArrayBuffer.prototype, CryptoKey.prototype, Uint8Array.prototype]) {
+    tryDefine(proto, "then", { configurable: true, get() { note(this, "then"); return undefined; } });
+  }
+  const then = Promise.prototype.then;
+  Promise.prototype.then = function (onFulfilled, onRejected) {
+    note(this, "then-this");
+    return then.call(this, (value) => { note(value, "then-value"); return onFulfilled ? onFulfilled(value) : value; }, onRejected);
+  };
+  const byteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get;
+  tryDefine(ArrayBuffer.prototype, "byteLength", { configurable: true, get() { note(this, "byteLength"); return byteLength.call(this); } });
+  for (const Kind of [Uint8Array, Int32Array, Promise]) {
+    const original = Kind;
+    tryDefine(Kind.prototype, "constructor", { configurable: true, get() { note(this, "constructor"); return original; } });
+    tryDefine(Kind, Symbol.species, { configurable: true, get() { note(this, "species"); return original; } });
+  }
+  window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+    payload.payload = { ...(payload.payload ?? {}), caught: caught.slice() };
+    return payload;
+  };
+`;
+
+Deno.test("attack: an isolation app that patches then, getters and species catches no key, key stream or H", async () => {
+  const { app, stillServes } = await target({ hook: SNOOPING_HOOK });
+  try {
+    // Bursts drain the ready streams, so new ones are made while the app's patches are in place; the
+    // last call reports everything caught by then.
+    for (let burst = 0; burst < 3; burst++) {
+      const answers = await app.evaluate(`Promise.all(Array.from({ length: 80 }, (_, i) =>
+        ${INVOKE}("echo", { i, text: "x".repeat(i * 40) })))`) as { i: number; caught: string[] }[];
+      assert.equal(answers.length, 80);
+      answers.forEach((answer, i) => assert.equal(answer.i, i));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const last = await app.evaluate(`${INVOKE}("echo", {})`) as { caught: string[] };
+    assert.deepEqual([...new Set(last.caught)], []);
+    await stillServes();
+  } finally {
+    await app.close();
+  }
+});
