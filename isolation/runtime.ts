@@ -18,6 +18,7 @@ import { createQuickSealer } from "./quick_seal.ts";
 import {
   ArrayBufferPrototype,
   ArrayPrototype,
+  CryptoKeyPrototype,
   defineProperty,
   getPrototypeOf,
   importAesKey,
@@ -61,7 +62,7 @@ type Hook = (message: unknown, context: { window: string }) => unknown;
  * undefined on their prototypes, set before the app runs, ends that lookup there.
  */
 function lockThenables(): void {
-  const prototypes = [ArrayBufferPrototype, typeof CryptoKey === "function" ? CryptoKey.prototype : null];
+  const prototypes = [ArrayBufferPrototype, CryptoKeyPrototype];
   for (let i = 0; i < 2; i++) {
     const prototype = prototypes[i];
     if (prototype === null) continue;

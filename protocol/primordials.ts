@@ -174,6 +174,7 @@ export const arrayBufferByteLength = getter<number>(ArrayBuffer.prototype, "byte
 export const dataViewGetUint32 = uncurry(DataView.prototype.getUint32);
 export const dataViewSetUint32 = uncurry(DataView.prototype.setUint32);
 export const ArrayBufferPrototype = ArrayBuffer.prototype;
+export const CryptoKeyPrototype: object | null = typeof CryptoKey === "function" ? CryptoKey.prototype : null;
 /** An ArrayBuffer of this realm (what a structured clone or the core's own code makes). The prototype
  * check comes first: a thrown brand check costs microseconds, paid on every object of a large call. */
 export const isArrayBuffer = (value: unknown): value is ArrayBuffer => {
