@@ -26,12 +26,14 @@ import {
   objectKeys,
   ObjectPrototype,
   own,
+  PromisePrototype,
   promiseResolve,
   promiseThen,
   SafeError,
   SafePromise,
   SafeString,
   stringStartsWith,
+  symbolSpecies,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayLength,
@@ -48,6 +50,7 @@ import {
   postToWindow,
   postToWindowTransfer,
   removeElement,
+  stopImmediatePropagation,
   win,
 } from "../frontend/dom.ts";
 
@@ -56,24 +59,30 @@ declare const AIRLOCK_CONFIG: RuntimeConfig;
 type Hook = (message: unknown, context: { window: string }) => unknown;
 
 /**
- * WebCrypto settles its promises with CryptoKeys and ArrayBuffers, and settling looks up `then` on the
- * value, at run time: a getter the isolation app (or a library it loads) puts on Object.prototype would be
- * handed the session's key object and every key stream of the quick seal. An own, fixed `then` of
- * undefined on their prototypes, set before the app runs, ends that lookup there.
+ * The isolation app runs in this realm after us, and the language looks up some properties at run time
+ * on values that carry secrets: settling a promise with a value reads the value's `then` (WebCrypto
+ * settles with CryptoKeys and ArrayBuffers), and `then` and `await` read a promise's `constructor` and its
+ * Symbol.species. A getter the app put there would be handed the session's key object and every key stream
+ * of the quick seal. Fixed own values, set before the app runs, end those lookups.
  */
-function lockThenables(): void {
-  const prototypes = [ArrayBufferPrototype, CryptoKeyPrototype];
-  for (let i = 0; i < 2; i++) {
-    const prototype = prototypes[i];
-    if (prototype === null) continue;
-    defineProperty(prototype, "then", {
+function lockIntrinsics(): void {
+  const fixed = (value: unknown) =>
+    ({
       __proto__: null,
-      value: undefined,
+      value,
       writable: false,
       enumerable: false,
       configurable: false,
-    } as PropertyDescriptor);
+    }) as PropertyDescriptor;
+  const thenables = [ArrayBufferPrototype, CryptoKeyPrototype];
+  for (let i = 0; i < 2; i++) {
+    const prototype = thenables[i];
+    if (prototype !== null) {
+      defineProperty(prototype, "then", fixed(undefined));
+    }
   }
+  defineProperty(PromisePrototype, "constructor", fixed(SafePromise));
+  defineProperty(SafePromise, symbolSpecies, fixed(SafePromise));
 }
 
 function startRuntime(config: RuntimeConfig): void {
@@ -82,7 +91,7 @@ function startRuntime(config: RuntimeConfig): void {
   // Only as the relay's own frame, a child of the app's top window: anywhere else, stay silent.
   if (parent === win || parent !== win.top) return;
   const post = (data: unknown) => postToWindow(parent, data, appOrigin);
-  lockThenables();
+  lockIntrinsics();
   const sources = config.sources ?? [];
   const inspect = config.inspect === true;
   const script = doc.currentScript;
@@ -117,15 +126,18 @@ function startRuntime(config: RuntimeConfig): void {
     post({ airlock: "load-error", error: `${SafeString(error.message)}${where}` });
   });
 
+  // Capture phase, registered before the isolation app's scripts: the relay's messages (they carry the
+  // secret, nonces, the calls as sent) reach the runtime and no listener of the app.
   addListener(win, "message", (event) => {
     if (!isTrusted(event) || messageSource(event) !== parent || messageOrigin(event) !== appOrigin) return;
     const data = messageData(event);
     if (own(data, "secret") !== secret) return; // posted by a page script, not by the relay
+    stopImmediatePropagation(event);
     const type = own(data, "airlock");
     if (type === "call") return call(data);
     if (type === "event") return deliverEvent(own(data, "envelope"));
     if (type === "ping") return post({ airlock: "pong", ping: own(data, "ping") });
-  });
+  }, true);
 
   function deliverEvent(wire: unknown) {
     if (typeof wire !== "string") return;
@@ -156,7 +168,7 @@ function startRuntime(config: RuntimeConfig): void {
       try {
         // The nonce stays out of the hook's sight: it is the call's secret id, echoed by the core.
         const kind = stringStartsWith(cmd, "plugin:event|") ? "event" : "invoke";
-        plaintext = packMessage({ kind, nonce, cmd, payload, options });
+        plaintext = packMessage({ __proto__: null, kind, nonce, cmd, payload, options });
       } catch (error) {
         throw new SafeError(`the call's arguments cannot be serialised: ${describe(error)}`);
       }

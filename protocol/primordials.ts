@@ -109,6 +109,7 @@ export const arraySplice = uncurry(Array.prototype.splice) as (
 // Promises: `await` and `.then` look up `constructor` and `then` on the promise at run time, so the
 // bridge chains promises only through these.
 export const SafePromise = Promise;
+export const PromisePrototype: object = Promise.prototype;
 export const symbolSpecies: typeof Symbol.species = Symbol.species;
 export const promiseThen = uncurry(Promise.prototype.then) as <T, R1 = T, R2 = never>(
   promise: Promise<T>,

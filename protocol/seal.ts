@@ -86,7 +86,16 @@ export async function sealWith(
 
 /** The string envelope around a ciphertext (its tag last). */
 export function envelopeText(sid: string, seq: number, iv: Uint8Array, ciphertext: Uint8Array): string {
-  return jsonStringify({ v: 1, sid, seq, iv: bytesToBase64(iv), ct: bytesToBase64(ciphertext) });
+  // No prototype: JSON.stringify reads toJSON on what it is given (a getter the isolation app put on
+  // Object.prototype would see, and could replace, the envelope).
+  return jsonStringify({
+    __proto__: null,
+    v: 1,
+    sid,
+    seq,
+    iv: bytesToBase64(iv),
+    ct: bytesToBase64(ciphertext),
+  });
 }
 
 /** A call, sealed by the iframe for the core (which opens it with openEnvelope). `iv` is for

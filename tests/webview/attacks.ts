@@ -403,6 +403,7 @@ Deno.test("attack: 10,000 junk messages to the page, the iframe, invoke and the 
 // in each call it lets through, what it caught.
 const SNOOPING_HOOK = `
   const caught = [];
+  const then = Promise.prototype.then;
   let noting = false; // a note reads properties the app has patched: no note inside a note
   const note = (value, where) => {
     if (noting) return;
@@ -410,8 +411,13 @@ const SNOOPING_HOOK = `
     try {
       if (value instanceof ArrayBuffer || ArrayBuffer.isView(value) || value instanceof CryptoKey) {
         caught.push(where + ":" + Object.prototype.toString.call(value));
+      } else if (value instanceof Promise) {
+        // Whatever this promise settles with, the app hears too.
+        then.call(value, (settled) => note(settled, where + "-promise"), () => {});
       } else if (value && typeof value === "object" && ("bytes" in value || "mask" in value)) {
         caught.push(where + ":stream");
+      } else if (value && typeof value === "object" && ("ct" in value || "nonce" in value || "secret" in value)) {
+        caught.push(where + ":message");
       }
     } finally {
       noting = false;
@@ -421,7 +427,10 @@ const SNOOPING_HOOK = `
   for (const proto of [Object.prototype, ArrayBuffer.prototype, CryptoKey.prototype, Uint8Array.prototype]) {
     tryDefine(proto, "then", { configurable: true, get() { note(this, "then"); return undefined; } });
   }
-  const then = Promise.prototype.then;
+  // Sealing serialises objects (JSON.stringify reads toJSON), and the relay's messages pass this window.
+  tryDefine(Object.prototype, "toJSON", { configurable: true, get() { note(this, "toJSON"); return undefined; } });
+  addEventListener("message", (event) => note(event.data, "message"), true);
+  addEventListener("message", (event) => note(event.data, "message"));
   Promise.prototype.then = function (onFulfilled, onRejected) {
     note(this, "then-this");
     return then.call(this, (value) => { note(value, "then-value"); return onFulfilled ? onFulfilled(value) : value; }, onRejected);
