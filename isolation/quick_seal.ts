@@ -52,8 +52,9 @@ const ignore = () => {};
  * The isolation app runs in this realm after us and may patch what it likes (Promise.prototype.then,
  * constructors, getters), so no secret here is ever a promise's resolution value or a callback's return
  * (resolution looks up `then` on it, at run time), and none goes through a method that looks up a species.
- * Each callback stores what it got in this closure and returns nothing. WebCrypto's own resolution with
- * an ArrayBuffer looks up `then` too: the runtime locks ArrayBuffer.prototype.then (see lockThenables).
+ * Each callback stores what it got in this closure and returns nothing. What the language itself looks up
+ * on the way (the value's `then` when WebCrypto settles, the promise's `constructor` and species when it
+ * is awaited or chained) the runtime fixes before the app runs (isolation/runtime.ts lockIntrinsics).
  *
  * @example
  * const sealer = createQuickSealer(importAesKey(raw));
