@@ -1,5 +1,6 @@
 // The scoped file system's kernel-confined backend (the FsBackend of core/fs/backend.ts, which native/ may not
-// import: the shapes are repeated here and checked where host/fs.ts installs it). Every path ScopedFs checked
+// import: the shapes it shares come from protocol/fs.ts, the rest is checked where host/fs.ts installs it).
+// Every path ScopedFs checked
 // is opened with openat2(2) relative to a descriptor of its scope's real root, with RESOLVE_BENEATH |
 // RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS: the checked path is symlink-free, so a symlink found on the way
 // now was swapped in since the check, and the kernel refuses it (ELOOP) instead of following it; the root's
@@ -9,6 +10,8 @@
 //
 // Linux ≥ 5.6 with glibc (openat2 through syscall(2): glibc has no wrapper), x86_64 or aarch64. probeBeneath
 // says why not where it cannot run; the host then keeps the path-based backend and says so.
+
+import type { Location, OpenOptions } from "../protocol/fs.ts";
 
 const CHANGED = "ECHANGED";
 const TEMP_SUFFIX = ".airlock-tmp";
@@ -295,26 +298,10 @@ export class BeneathFile {
   }
 }
 
-export interface BeneathLocation {
-  root: string;
-  path: string;
-  real: string;
-}
-
-export interface BeneathOpenOptions {
-  read?: boolean;
-  write?: boolean;
-  append?: boolean;
-  truncate?: boolean;
-  create?: boolean;
-  createNew?: boolean;
-  mode?: number;
-}
-
 const invalid = (why: string) => Object.assign(new Error(why), { code: "EINVAL" });
 
 /** open(2) flags for Deno's (Rust's) OpenOptions, refusing the same combinations. */
-function openFlags(options: BeneathOpenOptions): number {
+function openFlags(options: OpenOptions): number {
   const { read = false, write = false, append = false, truncate = false, create = false } = options;
   const createNew = options.createNew ?? false;
   if (!write && !append && (truncate || create || createNew)) throw invalid("creating needs write access");
@@ -333,12 +320,11 @@ function openFlags(options: BeneathOpenOptions): number {
   return access | creation;
 }
 
-const parent = (at: BeneathLocation) =>
-  at.path.includes("/") ? at.path.slice(0, at.path.lastIndexOf("/")) : "";
-const last = (at: BeneathLocation) => at.path.slice(at.path.lastIndexOf("/") + 1);
+const parent = (at: Location) => at.path.includes("/") ? at.path.slice(0, at.path.lastIndexOf("/")) : "";
+const last = (at: Location) => at.path.slice(at.path.lastIndexOf("/") + 1);
 
 /** The folder holding `at`, opened beneath its root (O_PATH unless it is to be listed or fsynced). */
-function openParent(at: BeneathLocation, readable = false): number {
+function openParent(at: Location, readable = false): number {
   if (at.path === "") throw Object.assign(new Error("the root of a scope"), { code: "EBUSY" });
   return openBeneath(at.root, parent(at), (readable ? O_RDONLY : O_PATH) | O_DIRECTORY);
 }
@@ -393,7 +379,7 @@ function tempName(name: string): string {
 export const beneathBackend = {
   name: "openat2",
 
-  openFile(at: BeneathLocation, options: BeneathOpenOptions): Promise<BeneathFile> {
+  openFile(at: Location, options: OpenOptions): Promise<BeneathFile> {
     // O_NONBLOCK: a FIFO opens at once (and is then refused as not a regular file); regular files
     // ignore it.
     const flags = openFlags(options) | O_NONBLOCK | O_NOCTTY;
@@ -405,17 +391,17 @@ export const beneathBackend = {
     return Promise.resolve(true); // what was opened is what was checked
   },
 
-  stat(at: BeneathLocation, follow: boolean): Promise<Deno.FileInfo> {
+  stat(at: Location, follow: boolean): Promise<Deno.FileInfo> {
     const fd = openBeneath(at.root, at.path, O_PATH | (follow ? 0 : O_NOFOLLOW));
     return Promise.resolve(withFd(fd, () => statAt(fd)));
   },
 
-  readDir(at: BeneathLocation): Promise<Entry[]> {
+  readDir(at: Location): Promise<Entry[]> {
     const fd = openBeneath(at.root, at.path, O_RDONLY | O_DIRECTORY);
     return Promise.resolve(withFd(fd, () => list(fd)));
   },
 
-  mkdir(at: BeneathLocation, recursive: boolean): Promise<void> {
+  mkdir(at: Location, recursive: boolean): Promise<void> {
     if (at.path === "") {
       if (!recursive) fail("mkdirat", EEXIST);
       return Promise.resolve();
@@ -446,7 +432,7 @@ export const beneathBackend = {
     return Promise.resolve();
   },
 
-  remove(at: BeneathLocation, recursive: boolean): Promise<void> {
+  remove(at: Location, recursive: boolean): Promise<void> {
     const fd = openParent(at);
     withFd(fd, () => {
       const name = last(at);
@@ -457,7 +443,7 @@ export const beneathBackend = {
     return Promise.resolve();
   },
 
-  rename(from: BeneathLocation, to: BeneathLocation): Promise<void> {
+  rename(from: Location, to: Location): Promise<void> {
     const source = openParent(from);
     withFd(source, () => {
       const target = openParent(to);
@@ -468,7 +454,7 @@ export const beneathBackend = {
     return Promise.resolve();
   },
 
-  async writeAtomic(at: BeneathLocation, bytes: Uint8Array): Promise<void> {
+  async writeAtomic(at: Location, bytes: Uint8Array): Promise<void> {
     const dir = openParent(at, true);
     try {
       const name = last(at);
@@ -505,7 +491,7 @@ export const beneathBackend = {
     }
   },
 
-  removeDeadTemps(at: BeneathLocation): Promise<void> {
+  removeDeadTemps(at: Location): Promise<void> {
     try {
       const dir = openBeneath(at.root, at.path, O_RDONLY | O_DIRECTORY);
       withFd(dir, () => {

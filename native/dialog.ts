@@ -6,6 +6,7 @@
 // what GTK shows (title, text, buttons, chooser state) and clicks its real buttons or selects files in the
 // real chooser. It works only when AIRLOCK_TEST_DIALOGS=1 is in the environment (a test's own switch; no app
 // sets it), and it is reachable from Deno code only, never from a page.
+import type { ChooserSpec } from "../protocol/dialog.ts";
 import { cString, initGtk, readCString } from "./ffi.ts";
 import { wakeLoop } from "./loop.ts";
 
@@ -87,18 +88,6 @@ export interface MessageSpec {
   kind: keyof typeof MESSAGE_TYPES;
   /** GTK labels: `_` marks a mnemonic, `__` is an underscore. */
   buttons: string[];
-}
-
-export interface ChooserSpec {
-  action: (typeof ACTIONS)[number];
-  title?: string;
-  filters: { name: string; extensions: string[] }[];
-  /** The folder it opens in. */
-  folder?: string;
-  /** open: a file selected at start; save: the name proposed. */
-  fileName?: string;
-  multiple: boolean;
-  canCreateDirectories?: boolean;
 }
 
 /** The dialogs of one window (the parent they are modal to). */

@@ -4,27 +4,9 @@
 // path-based one (core/fs/path_backend.ts, plain Deno calls re-checked around each use), the fallback for
 // core-only use and for kernels without openat2. See docs/api.md, fs, "Races".
 import { dirname } from "node:path";
+import type { Location, OpenOptions } from "../../protocol/fs.ts";
 
-/** A place ScopedFs checked: `root` is the real (symlink-free) folder of the scope that allowed it, `path`
- * the rest below it ("" for the root itself; components joined by "/", never "." or ".."), and `real` the
- * two joined, symlink-free when checked. The last component may be a symlink only where the operation acts
- * on the link itself (remove, rename, lstat). */
-export interface Location {
-  root: string;
-  path: string;
-  real: string;
-}
-
-/** Tauri's open options (plugin-fs OpenOptions), for file handles and in-place writes. */
-export interface OpenOptions {
-  read?: boolean;
-  write?: boolean;
-  append?: boolean;
-  truncate?: boolean;
-  create?: boolean;
-  createNew?: boolean;
-  mode?: number;
-}
+export type { Location, OpenOptions };
 
 export interface DirEntry {
   name: string;

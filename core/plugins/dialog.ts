@@ -3,6 +3,7 @@
 // calling window. The dialogs are the host's (native/dialog.ts: GTK's); this module maps Tauri's shapes
 // onto them. Unlike Tauri, a chosen path is not added to the fs or asset scopes.
 import { dirname, isAbsolute, normalize } from "node:path";
+import type { ChooserSpec } from "../../protocol/dialog.ts";
 import type { PluginManifest } from "../permissions.ts";
 import type { Commands } from "../router.ts";
 import { type Schema, t } from "../schema.ts";
@@ -15,15 +16,7 @@ export interface Dialogs {
    * one clicked, or -1 when the dialog was closed without one. */
   message(spec: { title?: string; message: string; kind: MessageKind; buttons: string[] }): Promise<number>;
   /** The chosen paths, or null when cancelled. */
-  choose(spec: {
-    action: "open" | "save" | "folder";
-    title?: string;
-    filters: { name: string; extensions: string[] }[];
-    folder?: string;
-    fileName?: string;
-    multiple: boolean;
-    canCreateDirectories?: boolean;
-  }): Promise<string[] | null>;
+  choose(spec: ChooserSpec): Promise<string[] | null>;
 }
 
 /** An optional field that may also be null (Rust's Option). */
