@@ -21,7 +21,7 @@ async function xclipRead(target = "UTF8_STRING"): Promise<string | null> {
 }
 
 /** xclip taking the CLIPBOARD selection with `text` (it stays in the background serving it until another
- * client takes the selection over). */
+ * client takes the selection over); resolves once the X server says xclip owns it. */
 async function xclipWrite(text: string): Promise<void> {
   const child = new Deno.Command("xclip", {
     args: ["-i", "-selection", "clipboard"],
@@ -33,6 +33,12 @@ async function xclipWrite(text: string): Promise<void> {
   await writer.write(new TextEncoder().encode(text));
   await writer.close();
   assert.ok((await child.status).success);
+  // xclip's parent exits once its child holds the text, but the child's claim on the selection may not have
+  // reached the X server yet; another client reading the text back means it has.
+  for (let tries = 0; (await xclipRead()) !== text; tries++) {
+    assert.ok(tries < 100, `xclip never came to own the clipboard with ${JSON.stringify(text)}`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
 }
 
 Deno.test("plugin-clipboard-manager: writeText/readText/writeHtml/clear on the real X clipboard, read and written by xclip", async () => {
