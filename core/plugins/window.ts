@@ -129,10 +129,18 @@ export function windowCommands(
     apply(window, withBoolean.parse(args, "args").value);
     return null;
   };
+  // Done before the answer: the page's next call (isVisible after hide) must see it done, and the answer
+  // may go back in the same turn of GTK's loop (answers in place).
   const action = (apply: (window: WindowControl) => unknown) => (args: unknown) => {
+    apply(own(args));
+    return null;
+  };
+  // Closing is the exception: it may end the page the answer goes back to, so it runs just after.
+  const ending = (apply: (window: WindowControl) => unknown) => (args: unknown) => {
     const window = own(args);
-    // Not awaited: closing the window may end the page the answer goes back to.
-    void Promise.resolve().then(() => apply(window));
+    void Promise.resolve().then(() => apply(window)).catch((error) =>
+      console.error(`airlock: closing a window failed: ${(error as Error)?.message ?? error}`)
+    );
     return null;
   };
   const limit = (which: "min" | "max") => (args: unknown) => {
@@ -268,8 +276,8 @@ export function windowCommands(
     "plugin:window|show": action((w) => w.native.setVisible(true)),
     "plugin:window|hide": action((w) => w.native.setVisible(false)),
     "plugin:window|set_focus": action((w) => w.native.focus()),
-    "plugin:window|close": action((w) => w.requestClose()),
-    "plugin:window|destroy": action((w) => w.destroy()),
+    "plugin:window|close": ending((w) => w.requestClose()),
+    "plugin:window|destroy": ending((w) => w.destroy()),
     "plugin:window|internal_toggle_maximize": action((w) => w.native.maximize(!w.native.maximized)),
     ...notYet("window", NOT_YET_WINDOW),
     ...notYet("webview", NOT_YET_WEBVIEW),

@@ -40,10 +40,15 @@ Deno.test("tauri window API: title, size, position, visibility, monitors and app
       await new Promise((r) => setTimeout(r, 200));
       const size = await win.innerSize();
       await win.setPosition(new PhysicalPosition(30, 40));
-      await win.hide();
-      const hidden = await win.isVisible();
-      await win.show();
-      const shown = await win.isVisible();
+      // Each answer comes once the change is made: the next call sees it (many times over, since an
+      // answer in place and the next call can share one turn of GTK's loop).
+      let hidden = false, shown = true;
+      for (let i = 0; i < 40; i++) {
+        await win.hide();
+        hidden ||= await win.isVisible();
+        await win.show();
+        shown &&= await win.isVisible();
+      }
       const monitor = await currentMonitor();
       const monitors = await availableMonitors();
       return {
