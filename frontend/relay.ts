@@ -8,7 +8,7 @@
 // is registered at document start, before any page script's, and hides every message of the frame.
 import { INSPECT_PATH, IPC_PATH, IPC_TOKEN_HEADER, type RelayConfig, WIRE } from "../protocol/messages.ts";
 import { base64ToBytes, bytesToBase64 } from "../protocol/seal.ts";
-import { packMessage, restoreBytes, unpackMessage } from "../protocol/wire.ts";
+import { jsonText, packMessage, restoreBytes, unpackMessage } from "../protocol/wire.ts";
 import {
   apply,
   arrayMap,
@@ -187,9 +187,15 @@ export function startRelay(config: RelayConfig): void {
         const runtime = frame?.runtime;
         const target = frame ? contentWindow(frame.element) : null;
         if (!runtime || target === null) return false;
+        // As JSON text when it is plain JSON (most calls; 1 MiB of records crosses in a third of the
+        // time); a call with bytes goes as it is (bytes clone fast).
+        const json = jsonText(message);
+        const secret = runtime.secret;
         postToWindow(
           target,
-          { airlock: "call", secret: runtime.secret, copy, nonce, message },
+          json === null
+            ? { airlock: "call", secret, copy, nonce, message }
+            : { airlock: "call", secret, copy, nonce, json },
           runtime.origin,
         );
         return true;

@@ -23,6 +23,7 @@ import {
   getPrototypeOf,
   importAesKey,
   isView,
+  jsonParse,
   objectKeys,
   ObjectPrototype,
   own,
@@ -159,7 +160,18 @@ function startRuntime(config: RuntimeConfig): void {
     const copy = own(data, "copy"), nonce = own(data, "nonce");
     if (typeof copy !== "string" || typeof nonce !== "string") return;
     const refuse = (error: unknown) => post({ airlock: "refused", copy, error: describe(error) });
-    const sealed = promiseThen(runHook(own(data, "message")), (out) => {
+    // A plain-JSON call comes as its JSON text (the relay's jsonText), already as the core will see it.
+    const json = own(data, "json");
+    let message: unknown, asJson = false;
+    if (typeof json === "string") {
+      try {
+        message = jsonParse(json);
+        asJson = true;
+      } catch {
+        return refuse("the call's JSON text cannot be read");
+      }
+    } else message = own(data, "message");
+    const sealed = promiseThen(runHook(message, asJson), (out) => {
       const { cmd, payload, options } = checkHookOutput(out);
       // For dev's inspector only: the call as the hook let it through (the relay compares it with what the
       // page sent). Never sent otherwise.
@@ -218,10 +230,11 @@ function startRuntime(config: RuntimeConfig): void {
   }
 
   /** The hook's verdict on one call, or a rejection saying why there is none. */
-  function runHook(message: unknown): Promise<unknown> {
+  function runHook(message: unknown, asJson: boolean): Promise<unknown> {
     return new SafePromise((resolve, reject) => {
+      const sent = () => asJson ? message : asSent(message);
       // Tauri's "no hook": `window.__TAURI_ISOLATION_HOOK__ = null` passes every call as it is.
-      if (hook === null) return resolve(asSent(message));
+      if (hook === null) return resolve(sent());
       if (typeof hook !== "function") {
         return reject(new SafeError("the isolation app defines no window.__TAURI_ISOLATION_HOOK__ function"));
       }
@@ -235,7 +248,7 @@ function startRuntime(config: RuntimeConfig): void {
       };
       try {
         // The hook sees the call as the core will: JSON values and bytes.
-        const verdict = (hook as Hook)(asSent(message), { window: windowLabel });
+        const verdict = (hook as Hook)(sent(), { window: windowLabel });
         promiseThen(promiseResolve(verdict), (out) => {
           cancel(timer);
           resolve(out);

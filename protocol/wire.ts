@@ -79,6 +79,19 @@ function plainJson(item: unknown, depth: number): boolean {
   return true;
 }
 
+/** The message as JSON text when it has no bytes (nor toJSON methods, a "$bytes" key, or great depth):
+ * exactly the JSON packMessage would write for it. Null otherwise. The relay hands such a call to the
+ * isolation frame as this text: a string crosses a window message several times faster than the object
+ * graph it stands for (a structured clone), and the hook sees the call as the core will.
+ * @example jsonText({ cmd: "greet", payload: { name: "Ada" } }) // → '{"cmd":"greet","payload":{"name":"Ada"}}' */
+export function jsonText(message: unknown): string | null {
+  try {
+    return plainJson(message, 0) ? jsonStringify(message) ?? null : null;
+  } catch {
+    return null; // a "$bytes" key or a BigInt: packing will say what is wrong with it
+  }
+}
+
 /** Packs a message: JSON with byte references plus the bytes themselves.
  * @example unpackMessage(packMessage({ a: new Uint8Array([1]) }), 64) // → { a: Uint8Array [1] } */
 export function packMessage(message: Record<string, unknown>): Uint8Array<ArrayBuffer> {
