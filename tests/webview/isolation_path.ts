@@ -54,6 +54,39 @@ Deno.test("a hook that rewrites the arguments: the core sees the rewrite", async
   }
 });
 
+Deno.test("the hook sees each call as the core will: JSON values (plain calls arrive as JSON text) and bytes", async () => {
+  const { seen, commands } = recorder();
+  // The hook reports what it was given: each argument's kind, and the keys it saw.
+  const hook = `window.__TAURI_ISOLATION_HOOK__ = (message) => {
+    const kinds = {};
+    for (const [key, value] of Object.entries(message.payload)) {
+      kinds[key] = value instanceof Uint8Array ? "bytes" : value === null ? "null" : typeof value;
+    }
+    return { ...message, payload: { ...message.payload, kinds } };
+  };`;
+  const app = await launch({ config: await makeApp({ hook }), commands });
+  try {
+    const plain = await app.evaluate(
+      `${INVOKE}("echo", { a: 1, skip: undefined, n: NaN, list: [1, -0], deep: { x: [{ y: "ü" }] } })`,
+    );
+    assert.deepEqual(plain, {
+      a: 1,
+      n: null,
+      list: [1, 0],
+      deep: { x: [{ y: "ü" }] },
+      kinds: { a: "number", n: "null", list: "object", deep: "object" },
+    });
+    const mixed = await app.evaluate(
+      `${INVOKE}("echo", { when: new Date(0), data: new Uint8Array([1, 2]), skip: undefined })`,
+    ) as Record<string, unknown>;
+    assert.equal(mixed.when, "1970-01-01T00:00:00.000Z");
+    assert.deepEqual(mixed.kinds, { when: "string", data: "bytes" });
+    assert.deepEqual([...(seen[1].args as { data: Uint8Array }).data], [1, 2]);
+  } finally {
+    await app.close();
+  }
+});
+
 Deno.test("a hook that throws: the caller's promise rejects with the hook's message, the core sees nothing", async () => {
   const { seen, commands } = recorder();
   const hook = `window.__TAURI_ISOLATION_HOOK__ = (message) => {
