@@ -1,7 +1,7 @@
 // One window's message handling, the road from what the relay sends (WIRE) to a command and back. No
 // webview in here: `handle(wire)` takes the relay's string and returns the answer's, so this is tested
 // without GTK (tests/window_core_test.ts), and the host (host/) wires it to a native window.
-import { WIRE } from "../protocol/messages.ts";
+import { BATCH_CALL_CHARS, BATCH_MAX_CALLS, WIRE } from "../protocol/messages.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 import { base64ToBytes, binaryEnvelopeParts } from "../protocol/seal.ts";
 import { randomHex } from "../protocol/primordials.ts";
@@ -37,6 +37,8 @@ type InPlace<T> = T | Promise<T>;
 
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
+/** How long a batched call's answer waits for the relay to ask for it, once it is ready. */
+const WAIT_KEEP_MS = 60_000;
 /** Arguments of the calls one window has running at once, in wire characters; more are refused. */
 export const MAX_PENDING_CHARS = 64 * 1024 * 1024;
 
@@ -132,8 +134,53 @@ export class WindowCore {
    * command that answers at once: the host then replies to the page before it returns to GTK's loop.
    */
   handleInPlace(wire: string): string | Promise<string> {
+    if (wire[0] === WIRE.batch) return this.#batch(wire);
+    if (wire[0] === WIRE.wait) return this.#waitFor(wire.slice(1));
     this.#options.tap?.(wire);
     return this.#answer(() => this.#open(wire), wire.length);
+  }
+
+  /** Answers of batched calls that were still running when their batch was answered, by token. */
+  readonly #waiting = new Map<string, Promise<string>>();
+
+  /** A batch of call messages, each handled as if it came alone. Answered at once: a call still running
+   * gets a token instead, and the relay asks for its answer with it ("w" + token), so one slow command
+   * holds up no other call's answer. */
+  #batch(wire: string): string {
+    let calls: unknown;
+    try {
+      calls = wire.length <= this.maxWireChars + 1 ? JSON.parse(wire.slice(1)) : null;
+    } catch {
+      calls = null;
+    }
+    const isCall = (item: unknown) =>
+      typeof item === "string" && item.length <= BATCH_CALL_CHARS + 1 &&
+      (item[0] === WIRE.sealed || item[0] === WIRE.plain);
+    if (
+      !Array.isArray(calls) || calls.length < 2 || calls.length > BATCH_MAX_CALLS || !calls.every(isCall)
+    ) {
+      return this.#refusal(new RejectedMessage("a malformed batch of calls"));
+    }
+    this.#options.tap?.(`${WIRE.batch}${calls.length}`);
+    const answers = (calls as string[]).map((call) => {
+      const answer = this.handleInPlace(call);
+      if (typeof answer === "string") return answer;
+      const token = randomHex(16);
+      this.#waiting.set(token, answer);
+      // Kept a while for a relay that asks late; a page that went away never asks.
+      const forget = () => Deno.unrefTimer(setTimeout(() => this.#waiting.delete(token), WAIT_KEEP_MS));
+      answer.then(forget, forget);
+      return JSON.stringify({ wait: token });
+    });
+    return `[${answers.join(",")}]`;
+  }
+
+  /** The answer a batch promised under this token (once). */
+  #waitFor(token: string): string | Promise<string> {
+    const answer = this.#waiting.get(token);
+    if (!answer) return this.#refusal(new RejectedMessage("no batched call waits under that token"));
+    this.#waiting.delete(token);
+    return answer;
   }
 
   /**

@@ -6,7 +6,15 @@
 //   relay ⇄ core: the script message handler (WIRE prefixes) and deliverEvent(), evaluated here.
 // Page scripts share the DOM with it but none of its objects. This world's capture listener on the window
 // is registered at document start, before any page script's, and hides every message of the frame.
-import { INSPECT_PATH, IPC_PATH, IPC_TOKEN_HEADER, type RelayConfig, WIRE } from "../protocol/messages.ts";
+import {
+  BATCH_CALL_CHARS,
+  BATCH_MAX_CALLS,
+  INSPECT_PATH,
+  IPC_PATH,
+  IPC_TOKEN_HEADER,
+  type RelayConfig,
+  WIRE,
+} from "../protocol/messages.ts";
 import { base64ToBytes, bytesToBase64 } from "../protocol/seal.ts";
 import { jsonText, packMessage, restoreBytes, unpackMessage } from "../protocol/wire.ts";
 import {
@@ -18,12 +26,14 @@ import {
   defineProperty,
   isArray,
   isView,
+  jsonParse,
   jsonStringify,
   own,
   promiseResolve,
   promiseThen,
   randomHex,
   record,
+  SafePromise,
   SafeString,
   typedArrayByteLength,
 } from "../protocol/primordials.ts";
@@ -49,7 +59,7 @@ import {
   win,
 } from "./dom.ts";
 import { relayEnd } from "./link.ts";
-import { type Calls, createCalls, parseAnswer } from "./relay_calls.ts";
+import { type Calls, createCalls, objectOrUnreadable, parseAnswer } from "./relay_calls.ts";
 import { createIsolationFrame, type IsolationFrame } from "./relay_frame.ts";
 
 type CoreHandler = { postMessage(text: string): Promise<string> };
@@ -161,10 +171,61 @@ export function startRelay(config: RelayConfig): void {
       () =>
         jsonStringify({ ok: false, stale: true, lost: true, error: "the call's answer did not come back" }),
     );
+  // Calls that leave in one turn (many in flight) go to the core as one batch: one script message, one
+  // reply, instead of one each. The core answers a batch at once; a call still running then comes back
+  // as a token, whose answer is asked for on its own — so no call waits for another's.
+  let outgoing: { text: string; answered: (reply: string | Record<string, unknown>) => void }[] | null = null;
+  const NO_ANSWER = { ok: false, error: "the core did not answer" };
+  const callToCore = (text: string): Promise<string | Record<string, unknown>> => {
+    if (text.length > BATCH_CALL_CHARS) return toCore(text);
+    return new SafePromise((answered) => {
+      // The batch stays within the core's limit for one message (the calls' texts, quotes and commas).
+      if (outgoing !== null && outgoingChars + text.length + 3 > config.maxWireChars) flush();
+      if (outgoing === null) {
+        outgoing = [];
+        outgoingChars = 3;
+        microtask(flush);
+      }
+      arrayPush(outgoing, { text, answered });
+      outgoingChars += text.length + 3;
+      if (outgoing.length === BATCH_MAX_CALLS) flush();
+    });
+  };
+  let outgoingChars = 0;
+  const flush = () => {
+    const batch = outgoing;
+    outgoing = null;
+    if (batch === null) return;
+    const alone = (item: (typeof batch)[number]) =>
+      void promiseThen(toCore(item.text), item.answered, () => item.answered(NO_ANSWER));
+    if (batch.length === 1) return alone(batch[0]);
+    const texts: string[] = [];
+    for (let i = 0; i < batch.length; i++) arrayPush(texts, batch[i].text);
+    const wire = WIRE.batch + jsonStringify(texts);
+    if (wire.length > config.maxWireChars) {
+      for (let i = 0; i < batch.length; i++) alone(batch[i]);
+      return;
+    }
+    promiseThen(toCore(wire), (reply) => {
+      let answers: unknown = null;
+      try {
+        answers = jsonParse(reply);
+      } catch { /* below */ }
+      for (let i = 0; i < batch.length; i++) {
+        const answer = isArray(answers) && answers.length === batch.length ? answers[i] : answers;
+        const token = own(answer, "wait");
+        if (typeof token !== "string") batch[i].answered(answer as Record<string, unknown>);
+        else promiseThen(toCore(WIRE.wait + token), batch[i].answered, () => batch[i].answered(NO_ANSWER));
+      }
+    }, () => {
+      for (let i = 0; i < batch.length; i++) batch[i].answered(NO_ANSWER);
+    });
+  };
+
   /** The core's answer, bytes restored; a reply that cannot be read is an error answer. */
   const ask = (sent: string | Uint8Array): Promise<Record<string, unknown>> =>
-    promiseThen(typeof sent === "string" ? toCore(sent) : post(sent), (reply) => {
-      const answer = parseAnswer(reply);
+    promiseThen(typeof sent === "string" ? callToCore(sent) : post(sent), (reply) => {
+      const answer = typeof reply === "string" ? parseAnswer(reply) : objectOrUnreadable(reply);
       const blobs = own(answer, "blobs");
       if (isArray(blobs)) {
         try {
@@ -180,6 +241,8 @@ export function startRelay(config: RelayConfig): void {
 
   let frame: IsolationFrame | null = null;
   let calls: Calls | null = null;
+  let toFrame: { runtime: NonNullable<IsolationFrame["runtime"]>; target: Window; calls: unknown[] } | null =
+    null;
   if (config.isolated) {
     calls = createCalls({
       settle,
@@ -190,14 +253,19 @@ export function startRelay(config: RelayConfig): void {
         // As JSON text when it is plain JSON (most calls; 1 MiB of records crosses in a third of the
         // time); a call with bytes goes as it is (bytes clone fast).
         const json = jsonText(message);
-        const secret = runtime.secret;
-        postToWindow(
-          target,
-          json === null
-            ? { airlock: "call", secret, copy, nonce, message }
-            : { airlock: "call", secret, copy, nonce, json },
-          runtime.origin,
-        );
+        // Calls handed over in one turn go to the frame in one window message (and come back sealed in
+        // one), so that they reach the core as one batch.
+        if (toFrame === null || toFrame.runtime !== runtime) {
+          const batch = toFrame = { runtime, target, calls: [] as unknown[] };
+          microtask(() => {
+            if (toFrame === batch) toFrame = null;
+            // Re-keyed meanwhile: these copies were abandoned and their calls queued again.
+            if (frame?.runtime !== batch.runtime) return;
+            const { secret, origin } = batch.runtime;
+            postToWindow(batch.target, { airlock: "calls", secret, calls: batch.calls }, origin);
+          });
+        }
+        arrayPush(toFrame.calls, json === null ? { copy, nonce, message } : { copy, nonce, json });
         return true;
       },
       toCore: (envelope) => {
@@ -291,6 +359,13 @@ export function startRelay(config: RelayConfig): void {
       if (typeof copy !== "string") return;
       if (typeof envelope === "string") calls!.sealed(copy, envelope);
       else if (isView(bytes)) calls!.sealed(copy, bytes as Uint8Array);
+    } else if (type === "sealed-calls") {
+      const list = own(data, "sealed");
+      if (!isArray(list)) return;
+      for (let i = 0; i < list.length; i++) {
+        const copy = own(list[i], "copy"), envelope = own(list[i], "envelope");
+        if (typeof copy === "string" && typeof envelope === "string") calls!.sealed(copy, envelope);
+      }
     } else if (type === "refused") {
       const copy = own(data, "copy");
       if (typeof copy === "string") calls!.refused(copy, SafeString(own(data, "error")));

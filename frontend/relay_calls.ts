@@ -11,6 +11,7 @@
 // So a rejection the page sees always means the command did not run, and a command runs at most once.
 import {
   dateNow,
+  isArray,
   jsonParse,
   objectKeys,
   own,
@@ -217,10 +218,16 @@ export function createCalls(deps: CallsDeps): Calls {
 /** The core's answer text as an object; an unreadable one is an error answer. */
 export function parseAnswer(text: string): Record<string, unknown> {
   try {
-    const answer = jsonParse(text);
-    if (answer !== null && typeof answer === "object") return answer;
+    return objectOrUnreadable(jsonParse(text));
   } catch {
-    // below
+    return objectOrUnreadable(null);
+  }
+}
+
+/** An answer already parsed (one of a batch's): an object, or the error answer. */
+export function objectOrUnreadable(answer: unknown): Record<string, unknown> {
+  if (answer !== null && typeof answer === "object" && !isArray(answer)) {
+    return answer as Record<string, unknown>;
   }
   return { ok: false, error: "the core's answer cannot be read" };
 }

@@ -18,10 +18,12 @@ import { createQuickSealer } from "./quick_seal.ts";
 import {
   ArrayBufferPrototype,
   ArrayPrototype,
+  arrayPush,
   CryptoKeyPrototype,
   defineProperty,
   getPrototypeOf,
   importAesKey,
+  isArray,
   isView,
   jsonParse,
   objectKeys,
@@ -48,6 +50,7 @@ import {
   messageData,
   messageOrigin,
   messageSource,
+  microtask,
   postToWindow,
   postToWindowTransfer,
   removeElement,
@@ -135,7 +138,11 @@ function startRuntime(config: RuntimeConfig): void {
     if (own(data, "secret") !== secret) return; // posted by a page script, not by the relay
     stopImmediatePropagation(event);
     const type = own(data, "airlock");
-    if (type === "call") return call(data);
+    if (type === "calls") {
+      const list = own(data, "calls");
+      if (isArray(list)) { for (let i = 0; i < list.length; i++) call(list[i]); }
+      return;
+    }
     if (type === "event") return deliverEvent(own(data, "envelope"));
     if (type === "ping") return post({ airlock: "pong", ping: own(data, "ping") });
   }, true);
@@ -154,6 +161,19 @@ function startRuntime(config: RuntimeConfig): void {
     // Not from the core (forged, replayed or stale): nothing to deliver, nothing to tell, and the next
     // event is opened all the same.
     opening = promiseThen(promiseThen(opening, open), null, () => {});
+  }
+
+  // Envelopes sealed in one turn go back to the relay in one window message (see its batches).
+  let sealedBatch: { copy: string; envelope: string }[] | null = null;
+  function sealedOut(copy: string, envelope: string) {
+    if (sealedBatch === null) {
+      const batch: { copy: string; envelope: string }[] = sealedBatch = [];
+      microtask(() => {
+        if (sealedBatch === batch) sealedBatch = null;
+        post({ airlock: "sealed-calls", sealed: batch });
+      });
+    }
+    arrayPush(sealedBatch, { copy, envelope });
   }
 
   function call(data: unknown) {
@@ -194,7 +214,7 @@ function startRuntime(config: RuntimeConfig): void {
       const large = size > LARGE_CALL_BYTES;
       const toRelay = (sealed: string | Uint8Array<ArrayBuffer>) =>
         typeof sealed === "string"
-          ? post({ airlock: "sealed", copy, envelope: sealed })
+          ? sealedOut(copy, sealed)
           : postToWindowTransfer(parent, { airlock: "sealed", copy, bytes: sealed }, appOrigin, [
             typedArrayBuffer(sealed),
           ]);

@@ -19,7 +19,17 @@ export const WIRE = {
   sealed: "s",
   /** "p" + an unsealed (brownfield) call, packed and base64. */
   plain: "p",
+  /** "b" + a JSON array of 2–BATCH_MAX_CALLS call messages ("s…" or "p…") that left the relay in one turn
+   * (many calls in flight): one script message instead of several. The answer is a JSON array, one item
+   * per call: its answer, or {"wait": token} for a call still running. */
+  batch: "b",
+  /** "w" + a token from a batch's answer: that call's answer, once it has one. */
+  wait: "w",
 } as const;
+
+/** At most this many calls in one batch, each at most BATCH_CALL_CHARS long (larger ones go alone). */
+export const BATCH_MAX_CALLS = 64;
+export const BATCH_CALL_CHARS = 16 * 1024;
 
 /** The isolation frame's first document: empty and cross-origin to the page, so a page script cannot
  * sit inside it when the relay navigates it to the keyed document. */

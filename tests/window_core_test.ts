@@ -32,7 +32,14 @@ function core(pattern: "isolation" | "brownfield" = "isolation") {
   const window = new WindowCore({
     label: "main",
     config: parseConfig(raw, null, "/app"),
-    commands: { echo: (args: unknown) => (ran.push(args), args) },
+    commands: {
+      echo: (args: unknown) => (ran.push(args), args),
+      slow: async (args: { ms: number }) => {
+        await new Promise((done) => setTimeout(done, args.ms));
+        ran.push(args);
+        return args;
+      },
+    },
     builtins: (events) => events.commands(),
     isolation: () => pattern === "isolation" ? BUILT : null,
     toRelay: (js) => (down.push(js), Promise.resolve()),
@@ -157,4 +164,48 @@ Deno.test("window core: brownfield takes unsealed calls and refuses tickets", as
   assert.deepEqual(JSON.parse(await window.handle(`p${text}`)).value, { x: 1 });
   assert.deepEqual(ran, [{ x: 1 }]);
   assert.match(JSON.parse(await window.handle("t")).error, /no isolation in the brownfield pattern/);
+});
+
+/** A brownfield call message ("p" + the packed call, base64). */
+const plainCall = (nonce: string, cmd: string, payload: unknown) =>
+  "p" + btoa(String.fromCharCode(...packMessage({ kind: "invoke", nonce, cmd, payload, options: null })));
+
+Deno.test("window core: a batch is answered at once, each call as if alone; a running call's answer comes by its token", async () => {
+  const { window, ran } = core("brownfield");
+  const batch = "b" + JSON.stringify([
+    plainCall("1".repeat(32), "echo", { a: 1 }),
+    plainCall("2".repeat(32), "slow", { ms: 50 }),
+    plainCall("3".repeat(32), "nope", {}),
+  ]);
+  const started = performance.now();
+  const answers = JSON.parse(await window.handle(batch));
+  assert.ok(performance.now() - started < 40, "the slow command held up the batch's answer");
+  assert.equal(answers.length, 3);
+  assert.deepEqual(answers[0].value, { a: 1 });
+  assert.match(answers[2].error, /nope/);
+  assert.equal(typeof answers[1].wait, "string");
+  assert.deepEqual(ran, [{ a: 1 }]);
+  assert.deepEqual(JSON.parse(await window.handle(`w${answers[1].wait}`)).value, { ms: 50 });
+  // Asked for once: the token is spent.
+  assert.match(JSON.parse(await window.handle(`w${answers[1].wait}`)).error, /no batched call waits/);
+  assert.match(JSON.parse(await window.handle(`w${"0".repeat(32)}`)).error, /no batched call waits/);
+});
+
+Deno.test("window core: a malformed batch is refused whole and runs nothing", async () => {
+  const { window, ran, audit } = core("brownfield");
+  const one = plainCall("4".repeat(32), "echo", { b: 1 });
+  for (
+    const bad of [
+      "b" + JSON.stringify([one]), // a batch of one
+      "b" + JSON.stringify([one, "t"]), // not a call message
+      "b" + JSON.stringify([one, "b" + JSON.stringify([one, one])]), // nested
+      "b" + JSON.stringify(Array.from({ length: 65 }, () => one)), // too many
+      "b" + JSON.stringify([one, "p" + "A".repeat(20_000)]), // a call too long to batch
+      "b{not json",
+    ]
+  ) {
+    assert.match(JSON.parse(await window.handle(bad)).error, /a malformed batch of calls/, bad.slice(0, 40));
+  }
+  assert.deepEqual(ran, []);
+  assert.ok(audit.length >= 6);
 });

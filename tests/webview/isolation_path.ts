@@ -87,6 +87,40 @@ Deno.test("the hook sees each call as the core will: JSON values (plain calls ar
   }
 });
 
+Deno.test("calls that leave in one turn reach the core as one batch; a slow one among them holds up no other", async () => {
+  for (const hook of [undefined, null]) { // isolation, then brownfield
+    const taps: string[] = [];
+    const app = await launch({
+      config: await makeApp({ hook }),
+      tap: (wire) => void (wire[0] === "b" && taps.push(wire)),
+      commands: {
+        echo: (args: { i: number }) => args.i,
+        slow: () => new Promise((done) => setTimeout(() => done("slow"), 700)),
+      },
+    });
+    try {
+      // Just after start the frame seals with WebCrypto (its in-place key streams are still being made),
+      // and each seal comes back in a task of its own.
+      await app.evaluate(`new Promise((done) => setTimeout(done, 300))`);
+      const got = await app.evaluate(`(async () => {
+        const started = performance.now();
+        const slow = ${INVOKE}("slow").then((value) => ({ value, ms: performance.now() - started }));
+        const fast = await Promise.all(Array.from({ length: 20 }, (_, i) => ${INVOKE}("echo", { i })));
+        const fastMs = performance.now() - started;
+        return { fast, fastMs, slow: await slow };
+      })()`) as { fast: number[]; fastMs: number; slow: { value: string; ms: number } };
+      assert.deepEqual(got.fast, Array.from({ length: 20 }, (_, i) => i));
+      assert.ok(got.fastMs < 500, `the fast calls waited for the slow one (${got.fastMs} ms)`);
+      assert.equal(got.slow.value, "slow");
+      assert.ok(got.slow.ms >= 690, `${got.slow.ms}`);
+      assert.ok(taps.length > 0 && taps.every((t) => /^b\d+$/.test(t)), `batches: ${taps}`);
+      assert.equal(taps.map((t) => Number(t.slice(1))).reduce((a, b) => a + b, 0), 21, `${taps}`);
+    } finally {
+      await app.close();
+    }
+  }
+});
+
 Deno.test("a hook that throws: the caller's promise rejects with the hook's message, the core sees nothing", async () => {
   const { seen, commands } = recorder();
   const hook = `window.__TAURI_ISOLATION_HOOK__ = (message) => {
