@@ -480,7 +480,7 @@ export function nativeMenus(window: () => NativeWindow | undefined): NativeMenus
   return {
     setBar(menu, activate) {
       const native = window();
-      if (!native?.box) return;
+      if (!native || native.destroyed || !native.box) return;
       const { gtk } = libraries();
       const state = windowState(native);
       if (state.bar) drop(state.bar);
@@ -497,7 +497,7 @@ export function nativeMenus(window: () => NativeWindow | undefined): NativeMenus
     },
     popup(menu, at, activate) {
       const native = window();
-      if (!native) throw new Error("the window is not open");
+      if (!native || native.destroyed) throw new Error("the window is not open");
       const { gtk } = libraries();
       const state = windowState(native);
       if (state.popup) drop(state.popup);

@@ -574,6 +574,7 @@ export class Webview {
   onDestroyed(): void {
     if (!this.#alive) return;
     this.#alive = false;
+    this.native.markDestroyed();
     const { gobject } = this.#lib;
     for (const { instance, handler } of this.#signals.splice(0)) {
       // The window's own handler goes with it; the others must be cut by hand.

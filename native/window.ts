@@ -45,15 +45,50 @@ export class NativeWindow {
   #keepAbove = false;
   #min: Size | null = null;
   #max: Size | null = null;
+  #window: Deno.PointerValue;
+  #view: Deno.PointerValue;
+  #box: Deno.PointerValue;
+  #destroyed = false;
 
   constructor(
     private readonly lib: Libraries,
-    private readonly window: Deno.PointerValue,
-    /** The WebKitWebView, for native/ code that acts on the page (a menu's Copy, Paste…). */
-    readonly view: Deno.PointerValue = null,
-    /** The window's vertical GtkBox: a menu bar above, the web view below (native/menu.ts). */
-    readonly box: Deno.PointerValue = null,
-  ) {}
+    window: Deno.PointerValue,
+    view: Deno.PointerValue = null,
+    box: Deno.PointerValue = null,
+  ) {
+    this.#window = window;
+    this.#view = view;
+    this.#box = box;
+  }
+
+  /** GTK has destroyed the window: from now on every use of it throws, never touches freed memory (a
+   * call that was on its way when the window closed — a large one still being opened — gets an error). */
+  markDestroyed(): void {
+    this.#destroyed = true;
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  #alive<T>(pointer: T): T {
+    if (this.#destroyed) throw new Error("the window is closed");
+    return pointer;
+  }
+
+  private get window(): Deno.PointerValue {
+    return this.#alive(this.#window);
+  }
+
+  /** The WebKitWebView, for native/ code that acts on the page (a menu's Copy, Paste…). */
+  get view(): Deno.PointerValue {
+    return this.#alive(this.#view);
+  }
+
+  /** The window's vertical GtkBox: a menu bar above, the web view below (native/menu.ts). */
+  get box(): Deno.PointerValue {
+    return this.#alive(this.#box);
+  }
 
   /** The GtkWindow*, for native/ code that parents its own windows on it (dialogs). */
   get handle(): Deno.PointerValue {

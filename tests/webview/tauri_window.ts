@@ -1,6 +1,7 @@
 // @tauri-apps/api's window, webviewWindow, dpi and app modules, bundled from the real npm package and run
 // through isolation: each call checked against what GTK reports for the native window.
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { type Commands, launch } from "../../mod.ts";
 import { makeApp } from "../fixture.ts";
 import { bundleWithTauriApi } from "./tauri_compat.ts";
@@ -340,5 +341,24 @@ Deno.test("tauri window API: enabled, focusable, user attention and size constra
     assert.equal(await app.evaluate(`window.tauriWindow.getCurrentWindow().isEnabled()`), true);
   } finally {
     await app.close();
+  }
+});
+
+Deno.test("tauri window API: calls still on their way when the page destroys its window get an error, never freed GTK memory", async () => {
+  const child = fileURLToPath(new URL("./destroy_child.ts", import.meta.url));
+  const config = await makeApp({});
+  // Freed memory poisoned, and GLib's slices through malloc, so a use after free shows (it crashed the
+  // process in about half the runs before NativeWindow refused a destroyed window).
+  for (let run = 0; run < 4; run++) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", child, config],
+      env: { G_SLICE: "always-malloc", MALLOC_PERTURB_: "165" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, `run ${run}: exit ${out.code} (signal ${out.signal})\n${stderr}`);
+    assert.doesNotMatch(stderr, /CRITICAL/, `run ${run}`);
+    assert.match(new TextDecoder().decode(out.stdout), /closed/);
   }
 });
