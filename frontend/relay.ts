@@ -262,7 +262,17 @@ export function startRelay(config: RelayConfig): void {
             // Re-keyed meanwhile: these copies were abandoned and their calls queued again.
             if (frame?.runtime !== batch.runtime) return;
             const { secret, origin } = batch.runtime;
-            postToWindow(batch.target, { airlock: "calls", secret, calls: batch.calls }, origin);
+            try {
+              postToWindow(batch.target, { airlock: "calls", secret, calls: batch.calls }, origin);
+            } catch {
+              // One call that cannot be posted must not hold up the others: each goes alone (one that
+              // still fails is rejected at its deadline, saying it did not reach the core).
+              for (let i = 0; i < batch.calls.length; i++) {
+                try {
+                  postToWindow(batch.target, { airlock: "calls", secret, calls: [batch.calls[i]] }, origin);
+                } catch { /* its deadline rejects it */ }
+              }
+            }
           });
         }
         arrayPush(toFrame.calls, json === null ? { copy, nonce, message } : { copy, nonce, json });

@@ -35,6 +35,7 @@ import {
   SafeError,
   SafePromise,
   SafeString,
+  SafeUint8Array,
   stringStartsWith,
   symbolSpecies,
   typedArrayBuffer,
@@ -59,6 +60,8 @@ import {
 } from "../frontend/dom.ts";
 
 declare const AIRLOCK_CONFIG: RuntimeConfig;
+
+const Uint8ArrayPrototype = SafeUint8Array.prototype;
 
 type Hook = (message: unknown, context: { window: string }) => unknown;
 
@@ -298,8 +301,11 @@ function startRuntime(config: RuntimeConfig): void {
    * the command). */
   const asSent = (message: unknown): unknown => {
     const plainOnly = (item: unknown, depth: number): boolean => {
-      if (item === null || typeof item !== "object" || depth > maxDepth || isView(item)) return true;
+      if (item === null || typeof item !== "object" || depth > maxDepth) return true;
       const proto = getPrototypeOf(item);
+      // The core gets every view's bytes as a Uint8Array: a Float64Array or a DataView shown to the hook
+      // as it is would let a call's bytes pass a hook that reads them differently.
+      if (isView(item)) return proto === Uint8ArrayPrototype;
       if (proto !== ObjectPrototype && proto !== ArrayPrototype && proto !== null) return false;
       const keys = objectKeys(item);
       for (let i = 0; i < keys.length; i++) {

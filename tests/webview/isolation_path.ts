@@ -87,6 +87,40 @@ Deno.test("the hook sees each call as the core will: JSON values (plain calls ar
   }
 });
 
+Deno.test("bytes reach the hook as the Uint8Array the core gets, whatever view the page sent them in", async () => {
+  const { seen, commands } = recorder();
+  // A hook that refuses an executable (ELF magic) or more than 16 bytes: a Float64Array or DataView of the
+  // same bytes must not look harmless to it.
+  const hook = `window.__TAURI_ISOLATION_HOOK__ = (message) => {
+    const data = message.payload.data;
+    if (!(data instanceof Uint8Array)) throw new Error("not a Uint8Array: " + Object.prototype.toString.call(data));
+    if (data.length > 16 || (data[0] === 0x7f && data[1] === 0x45)) throw new Error("refused " + data.length + " bytes");
+    return message;
+  };`;
+  const app = await launch({ config: await makeApp({ hook }), commands });
+  try {
+    const got = await app.evaluate(`(async () => {
+      const elf = new Uint8Array(64); elf.set([0x7f, 0x45, 0x4c, 0x46]);
+      const as = (data) => ${INVOKE}("echo", { data }).then(() => "saved", (e) => String(e));
+      return {
+        float64: await as(new Float64Array(elf.buffer)),
+        dataView: await as(new DataView(elf.buffer)),
+        clamped: await as(new Uint8ClampedArray(elf.buffer)),
+        small: await as(new Uint8Array([1, 2, 3])),
+      };
+    })()`);
+    assert.deepEqual(got, {
+      float64: "isolation hook refused the call: refused 64 bytes",
+      dataView: "isolation hook refused the call: refused 64 bytes",
+      clamped: "isolation hook refused the call: refused 64 bytes",
+      small: "saved",
+    });
+    assert.equal(seen.length, 1);
+  } finally {
+    await app.close();
+  }
+});
+
 Deno.test("calls that leave in one turn reach the core as one batch; a slow one among them holds up no other", async () => {
   for (const hook of [undefined, null]) { // isolation, then brownfield
     const taps: string[] = [];
