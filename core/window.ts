@@ -37,8 +37,13 @@ type InPlace<T> = T | Promise<T>;
 
 /** Commands of one window running at once; more are refused, not queued. */
 export const MAX_CALLS_IN_FLIGHT = 1024;
-/** How long a batched call's answer waits for the relay to ask for it, once it is ready. */
-const WAIT_KEEP_MS = 60_000;
+/** How long a batched call's answer waits for the relay to ask for it, once it is ready: a backstop only
+ * (a page stalled that long, or gone without a new commit); the answers of a page are dropped when the
+ * next document commits. */
+const WAIT_KEEP_MS = 10 * 60_000;
+/** A batch's answer carries at most this much answer text in place; larger answers (and any past the
+ * budget) are parked under a token like a running call's, so the batch's reply stays small. */
+const BATCH_ANSWER_CHARS = 1024 * 1024;
 /** Arguments of the calls one window has running at once, in wire characters; more are refused. */
 export const MAX_PENDING_CHARS = 64 * 1024 * 1024;
 
@@ -122,6 +127,7 @@ export class WindowCore {
   pageCommitted(): void {
     this.events.reset();
     this.#outbox.clear();
+    this.#waiting.clear(); // the old page's relay is gone: nobody asks for these any more
   }
 
   /** A message from the relay; resolves to the answer's text. Never throws. */
@@ -162,15 +168,27 @@ export class WindowCore {
       return this.#refusal(new RejectedMessage("a malformed batch of calls"));
     }
     this.#options.tap?.(`${WIRE.batch}${calls.length}`);
+    let chars = 2;
     const answers = (calls as string[]).map((call) => {
-      const answer = this.handleInPlace(call);
-      if (typeof answer === "string") return answer;
+      let answer: string | Promise<string>;
+      try {
+        answer = this.handleInPlace(call);
+      } catch (error) {
+        answer = this.#refusal(error);
+      }
+      if (typeof answer === "string" && chars + answer.length + 1 <= BATCH_ANSWER_CHARS) {
+        chars += answer.length + 1;
+        return answer;
+      }
       const token = randomHex(16);
-      this.#waiting.set(token, answer);
-      // Kept a while for a relay that asks late; a page that went away never asks.
+      const waiting = Promise.resolve(answer);
+      this.#waiting.set(token, waiting);
+      // Kept a while for a relay that asks late; a page that went away never asks (see pageCommitted).
       const forget = () => Deno.unrefTimer(setTimeout(() => this.#waiting.delete(token), WAIT_KEEP_MS));
-      answer.then(forget, forget);
-      return JSON.stringify({ wait: token });
+      waiting.then(forget, forget);
+      const parked = JSON.stringify({ wait: token });
+      chars += parked.length + 1;
+      return parked;
     });
     return `[${answers.join(",")}]`;
   }
@@ -178,7 +196,13 @@ export class WindowCore {
   /** The answer a batch promised under this token (once). */
   #waitFor(token: string): string | Promise<string> {
     const answer = this.#waiting.get(token);
-    if (!answer) return this.#refusal(new RejectedMessage("no batched call waits under that token"));
+    if (!answer) {
+      return this.#refusal(
+        new RejectedMessage(
+          "no batched call waits under that token (the command may have run; its answer is no longer kept)",
+        ),
+      );
+    }
     this.#waiting.delete(token);
     return answer;
   }

@@ -175,7 +175,8 @@ export function startRelay(config: RelayConfig): void {
   // reply, instead of one each. The core answers a batch at once; a call still running then comes back
   // as a token, whose answer is asked for on its own — so no call waits for another's.
   let outgoing: { text: string; answered: (reply: string | Record<string, unknown>) => void }[] | null = null;
-  const NO_ANSWER = { ok: false, error: "the core did not answer" };
+  // A call sent to the core may have run there: its answer going missing must not read as a refusal.
+  const NO_ANSWER = { ok: false, error: "the core's answer did not come back (the command may have run)" };
   const callToCore = (text: string): Promise<string | Record<string, unknown>> => {
     if (text.length > BATCH_CALL_CHARS) return toCore(text);
     return new SafePromise((answered) => {
@@ -212,7 +213,11 @@ export function startRelay(config: RelayConfig): void {
         answers = jsonParse(reply);
       } catch { /* below */ }
       for (let i = 0; i < batch.length; i++) {
-        const answer = isArray(answers) && answers.length === batch.length ? answers[i] : answers;
+        const answer = isArray(answers) && answers.length === batch.length
+          ? answers[i]
+          : isArray(answers) || answers === null
+          ? { ok: false, error: "the core's answer to a batch cannot be read (the command may have run)" }
+          : answers;
         const token = own(answer, "wait");
         if (typeof token !== "string") batch[i].answered(answer as Record<string, unknown>);
         else promiseThen(toCore(WIRE.wait + token), batch[i].answered, () => batch[i].answered(NO_ANSWER));
