@@ -141,8 +141,8 @@ export class WindowCore {
    */
   handleInPlace(wire: string): string | Promise<string> {
     if (wire[0] === WIRE.batch) return this.#batch(wire);
-    if (wire[0] === WIRE.wait) return this.#waitFor(wire.slice(1));
     this.#options.tap?.(wire);
+    if (wire[0] === WIRE.wait) return this.#waitFor(wire.slice(1));
     return this.#answer(() => this.#open(wire), wire.length);
   }
 
@@ -165,6 +165,7 @@ export class WindowCore {
     if (
       !Array.isArray(calls) || calls.length < 2 || calls.length > BATCH_MAX_CALLS || !calls.every(isCall)
     ) {
+      this.#options.tap?.(wire); // as it came: what was refused
       return this.#refusal(new RejectedMessage("a malformed batch of calls"));
     }
     this.#options.tap?.(`${WIRE.batch}${calls.length}`);

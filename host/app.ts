@@ -35,8 +35,9 @@ export interface LaunchOptions {
   /** Sees every message the relay passes to the core, as it arrives ("s" + a sealed envelope, "p" + an
    * unsealed brownfield call, "t" a ticket request, "a" a document's hello), and every sealed event the
    * core sends down ("d" + envelope), "B<n>" for a large call's byte envelope of n bytes, POSTed by the
-   * relay, and "b<n>" before the n calls of a batch (calls that left the relay in one turn, each then seen
-   * as above): for tests and protocol debugging. */
+   * relay, "b<n>" before the n calls of a batch (calls that left the relay in one turn, each then seen
+   * as above), a malformed batch as it came ("b[…"), and "w" + token, the relay asking for the answer of
+   * a batched call that was still running: for tests and protocol debugging. */
   tap?: (wire: string) => void;
   /** Dev mode: the config's devCsp (if any) instead of its csp. */
   dev?: boolean;

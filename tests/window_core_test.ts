@@ -29,6 +29,7 @@ function core(pattern: "isolation" | "brownfield" = "isolation") {
   const audit: AuditEntry[] = [];
   const down: string[] = [];
   const ran: unknown[] = [];
+  const tapped: string[] = [];
   const window = new WindowCore({
     label: "main",
     config: parseConfig(raw, null, "/app"),
@@ -44,8 +45,9 @@ function core(pattern: "isolation" | "brownfield" = "isolation") {
     isolation: () => pattern === "isolation" ? BUILT : null,
     toRelay: (js) => (down.push(js), Promise.resolve()),
     audit: (entry) => audit.push(entry),
+    tap: (wire) => void tapped.push(wire),
   });
-  return { window, audit, down, ran };
+  return { window, audit, down, ran, tapped };
 }
 
 const request = (uri: string, origin: string | null = null): SchemeRequest => ({
@@ -208,4 +210,14 @@ Deno.test("window core: a malformed batch is refused whole and runs nothing", as
   }
   assert.deepEqual(ran, []);
   assert.ok(audit.length >= 6);
+});
+
+Deno.test("window core: the tap sees every message: a batch's header and calls, a malformed batch as it came, an ask for a parked answer", async () => {
+  const { window, tapped } = core("brownfield");
+  const one = plainCall("5".repeat(32), "echo", { c: 1 });
+  const two = plainCall("6".repeat(32), "slow", { ms: 5 });
+  const answers = JSON.parse(await window.handle("b" + JSON.stringify([one, two])));
+  await window.handle(`w${answers[1].wait}`);
+  await window.handle("b{not json");
+  assert.deepEqual(tapped, ["b2", one, two, `w${answers[1].wait}`, "b{not json"]);
 });
