@@ -14,7 +14,6 @@ import type { Asset } from "../core/assets.ts";
 import type { AuditEntry } from "../core/window.ts";
 import { API_MODULE_PATH, apiModule, AppWindow, type WindowHandle } from "./window.ts";
 import { enableAutomation } from "../native/automation.ts";
-import { preloadNative } from "../native/preload.ts";
 import { devServerAsset } from "./dev_server.ts";
 import { Inspector } from "./inspector.ts";
 
@@ -267,10 +266,7 @@ export class App {
  * await app.close();
  */
 export async function launch(options: LaunchOptions): Promise<AppHandle> {
-  // The libraries load on another thread while the config is read and the isolation app is built. The
-  // environment is changed only once that is over (see native/preload.ts).
-  const warm = preloadNative();
-  const app = await App.load(options).finally(() => warm);
+  const app = await App.load(options);
   const automation = options.automation === true;
   if (automation) {
     enableAutomation({ name: AUTOMATION_BROWSER_NAME, version: app.config.app.version });

@@ -198,7 +198,7 @@ export function native(): Libraries {
   // JavaScriptCore suspends threads for GC with SIGUSR1 by default, and Deno answers SIGUSR1 by opening
   // its inspector on 127.0.0.1:9229. Move JSC to SIGPWR before any WebKit code (or its child processes,
   // which inherit the environment) starts.
-  if (Deno.env.get("JSC_SIGNAL_FOR_GC") !== "30") Deno.env.set("JSC_SIGNAL_FOR_GC", "30");
+  Deno.env.set("JSC_SIGNAL_FOR_GC", "30");
   const open = <S extends Deno.ForeignLibraryInterface>(soname: string, symbols: S) => {
     try {
       return Deno.dlopen(soname, symbols).symbols;

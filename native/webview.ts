@@ -14,7 +14,6 @@ import {
   takeGError,
   withoutStderr,
 } from "./ffi.ts";
-import { gpuPresent } from "./gpu.ts";
 import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 import { concatBytes } from "../protocol/wire.ts";
@@ -83,6 +82,24 @@ export interface NavigationRequest {
 }
 
 const HARDWARE_ACCELERATION_NEVER = 2;
+let gpu: boolean | null = null;
+/** Whether the machine has a GPU render node (/dev/dri/renderD*); AIRLOCK_GPU=0/1 overrides. */
+function gpuPresent(): boolean {
+  let forced: string | undefined;
+  try {
+    forced = Deno.env.get("AIRLOCK_GPU");
+  } catch { /* no env permission: detect */ }
+  if (forced === "0" || forced === "1") return forced === "1";
+  if (gpu === null) {
+    try {
+      gpu = [...Deno.readDirSync("/dev/dri")].some((entry) => entry.name.startsWith("renderD"));
+    } catch {
+      gpu = false;
+    }
+  }
+  return gpu;
+}
+
 const WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION = 0;
 const WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION = 1;
 
