@@ -370,10 +370,9 @@ export function startRelay(config: RelayConfig): void {
   function fromRuntime(data: unknown) {
     const type = own(data, "airlock");
     if (type === "sealed") {
-      const copy = own(data, "copy"), envelope = own(data, "envelope"), bytes = own(data, "bytes");
-      if (typeof copy !== "string") return;
-      if (typeof envelope === "string") calls!.sealed(copy, envelope);
-      else if (isView(bytes)) calls!.sealed(copy, bytes as Uint8Array);
+      // One large call's byte envelope (small ones come in "sealed-calls", as text).
+      const copy = own(data, "copy"), bytes = own(data, "bytes");
+      if (typeof copy === "string" && isView(bytes)) calls!.sealed(copy, bytes as Uint8Array);
     } else if (type === "sealed-calls") {
       const list = own(data, "sealed");
       if (!isArray(list)) return;
