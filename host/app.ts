@@ -35,7 +35,7 @@ export interface LaunchOptions {
    * unsealed brownfield call, "t" a ticket request, "a" a document's hello), and every sealed event the
    * core sends down ("d" + envelope), "B<n>" for a large call's byte envelope of n bytes, POSTed by the
    * relay, "b<n>" before the n calls of a batch (calls that left the relay in one turn, each then seen
-   * as above), a malformed batch as it came ("b[…"), and "w" + token, the relay asking for the answer of
+   * as above), a malformed batch as it came ("b" + whatever followed), and "w" + token, the relay asking for the answer of
    * a batched call that was still running: for tests and protocol debugging. */
   tap?: (wire: string) => void;
   /** Dev mode: the config's devCsp (if any) instead of its csp. */
