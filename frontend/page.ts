@@ -12,7 +12,6 @@ import {
   getPrototypeOf,
   hasOwn,
   isArray,
-  isIntrinsicPrototype,
   isView,
   objectFreeze,
   objectKeys,
@@ -31,6 +30,7 @@ import {
   SafeTypeError,
   symbolSpecies,
 } from "../protocol/primordials.ts";
+import { isIntrinsicPrototype } from "../protocol/intrinsics.ts";
 import { microtask } from "./dom.ts";
 import { pageEnd } from "./link.ts";
 

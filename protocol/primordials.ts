@@ -253,27 +253,6 @@ export const aesGcmDecrypt = (
 export const importAesKey = (raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> =>
   ReflectApply(subtleImportKey, subtle, ["raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]]);
 
-// The prototypes the realm starts with (Object.prototype, Date.prototype, ArrayBuffer.prototype, every
-// DOM interface's…): a method a page script later adds to one of them is the page's, not a value's own.
-const intrinsicPrototypes = new Set<object>();
-const setHas = uncurry(Set.prototype.has) as (set: Set<object>, value: object) => boolean;
-const setAdd = uncurry(Set.prototype.add) as (set: Set<object>, value: object) => Set<object>;
-{
-  const names = Object.getOwnPropertyNames(globalThis);
-  for (let i = 0; i < names.length; i++) {
-    const descriptor = ObjectGetOwnPropertyDescriptor(globalThis, names[i]);
-    const value = descriptor && hasOwn(descriptor, "value") ? descriptor.value : undefined;
-    if (typeof value !== "function") continue;
-    const prototype = ObjectGetOwnPropertyDescriptor(value, "prototype")?.value;
-    if (prototype !== null && typeof prototype === "object") setAdd(intrinsicPrototypes, prototype);
-  }
-  setAdd(intrinsicPrototypes, getPrototypeOf(Uint8Array.prototype));
-  setAdd(intrinsicPrototypes, Function.prototype);
-  setAdd(intrinsicPrototypes, Object.prototype);
-}
-/** Whether `object` is one of the prototypes the realm started with. */
-export const isIntrinsicPrototype = (object: object): boolean => setHas(intrinsicPrototypes, object);
-
 /** A random safe integer of 52 bits: ids a page script cannot guess (Tauri's callback ids are numbers). */
 export function randomId(): number {
   const bytes = randomBytes(7);

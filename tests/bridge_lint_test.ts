@@ -4,8 +4,8 @@
 // code runs, after page scripts may have replaced it); the page-world modules, which share their realm
 // with the page's scripts, also use no syntax that looks a property up through a prototype a page can
 // change (method calls, iterators, `await`'s `then`, `in`/`instanceof` walks, tagged templates).
-// The primordials modules themselves (protocol/primordials.ts, frontend/dom.ts) are where globals are
-// taken, so they are not checked.
+// The primordials modules themselves (protocol/primordials.ts, protocol/intrinsics.ts, frontend/dom.ts) are
+// where globals are taken, so they are not checked.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 // deno-lint-ignore no-import-prefix
