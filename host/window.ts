@@ -14,7 +14,7 @@ import {
 import type { SchemeRequest } from "../protocol/scheme.ts";
 import type { SchemeResponse } from "../protocol/scheme.ts";
 import type { IsolationDocument } from "../isolation/document.ts";
-import { Webview } from "../native/webview.ts";
+import { type ProcessTermination, Webview } from "../native/webview.ts";
 import type { NativeWindow } from "../native/window.ts";
 import type { WindowControl } from "../core/plugins/window.ts";
 import { type Asset } from "../core/assets.ts";
@@ -106,6 +106,10 @@ export interface WindowHandle {
   readonly closed: Promise<void>;
 }
 
+/** How often a window's page is loaded again after its web process ended, within RESTART_PERIOD_MS. */
+const MAX_RESTARTS = 3;
+const RESTART_PERIOD_MS = 60_000;
+
 export class AppWindow implements WindowHandle, WindowControl {
   readonly label: string;
   readonly closed: Promise<void>;
@@ -192,6 +196,7 @@ export class AppWindow implements WindowHandle, WindowControl {
       // The page's localStorage, IndexedDB, cookies and caches: the app's own, by its identifier.
       dataDir: webDataDir(parts.config.app.identifier),
       onPageCommitted: () => core.pageCommitted(),
+      onProcessTerminated: (why) => this.#processEnded(why),
       // The window manager's close button: Tauri's close-requested, which the page may prevent.
       onCloseRequested: () => this.#askToClose(),
       onWindowEvent: (kind) => this.#windowEvent(kind),
@@ -221,8 +226,38 @@ export class AppWindow implements WindowHandle, WindowControl {
     const window = new AppWindow(spec, parts);
     window.#apply(spec);
     await window.#view.load(`${APP_ORIGIN}/${spec.url.replace(/^\/+/, "")}`);
+    window.#loaded = true;
     return window;
   }
+
+  /** The first page load finished: from then on a web process that ends is replaced (see below). */
+  #loaded = false;
+  /** When the page was last loaded again after its web process ended (ms, performance.now()). */
+  #restarts: number[] = [];
+
+  /** The web process under the page ended (it crashed, or was killed): the page, its isolation session
+   * and its calls in flight are gone. The page is loaded again in a new process, a few times a minute at
+   * most so that a page that crashes WebKit at once does not spin; a first load that fails this way fails
+   * AppWindow.open (and launch()) instead, saying why. */
+  #processEnded(why: ProcessTermination): void {
+    this.core.pageCommitted();
+    if (!this.#loaded) return;
+    const now = performance.now();
+    this.#restarts = this.#restarts.filter((at) => now - at < RESTART_PERIOD_MS);
+    const audit = (reason: string) => this.#parts.audit({ window: this.label, reason });
+    if (this.#restarts.length >= MAX_RESTARTS) {
+      audit(`the web process ${why} again (${MAX_RESTARTS} times within a minute): the page stays unloaded`);
+      return;
+    }
+    this.#restarts.push(now);
+    audit(`the web process ${why}: the page is loaded again`);
+    // Evaluations wait for the new page: run now, they would meet the empty document between the two.
+    const restart = this.#restart = this.#view.reload().catch(() => {}); // a failure ends here again
+    restart.then(() => {
+      if (this.#restart === restart) this.#restart = null;
+    });
+  }
+  #restart: Promise<void> | null = null;
 
   /** The config's window options beyond title and size (Tauri's names, logical pixels). */
   #apply(spec: WindowConfig): void {
@@ -303,6 +338,7 @@ export class AppWindow implements WindowHandle, WindowControl {
   }
 
   evaluate(js: string, options?: { world?: string }): Promise<unknown> {
+    if (this.#restart) return this.#restart.then(() => this.#view.evaluate(js, options?.world));
     return this.#view.evaluate(js, options?.world);
   }
 

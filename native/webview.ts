@@ -61,6 +61,9 @@ export interface WebviewOptions {
   console?: boolean;
   /** Called when a new document is committed to the window (a load, reload or navigation). */
   onPageCommitted?: () => void;
+  /** The window's web process ended under the page (it crashed, was killed, or went over WebKit's memory
+   * limit): the page is gone and the window shows nothing until it is loaded again. */
+  onProcessTerminated?: (why: ProcessTermination) => void;
   /** Where the page's web storage (localStorage, IndexedDB, cookies, caches) lives: the app's own folder,
    * so two apps never share it. WebKit's shared default when omitted. */
   dataDir?: string;
@@ -111,6 +114,10 @@ const WEBKIT_LOAD_COMMITTED = 2;
 const WEBKIT_LOAD_FINISHED = 3;
 const GTK_ORIENTATION_VERTICAL = 1;
 
+/** Why a window's web process ended, as WebKit says (WebKitWebProcessTerminationReason). */
+export type ProcessTermination = "crashed" | "exceeded its memory limit" | "was terminated";
+const TERMINATIONS: ProcessTermination[] = ["crashed", "exceeded its memory limit", "was terminated"];
+
 const windows = new Map<number, Webview>();
 let nextWindowId = 1;
 let nextEvaluationId = 1;
@@ -123,6 +130,7 @@ type CallbackHub = {
   evaluated: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "void" }>;
   destroyed: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer"]; result: "void" }>;
   loadChanged: Deno.UnsafeCallback<{ parameters: ["pointer", "u32", "pointer"]; result: "void" }>;
+  processTerminated: Deno.UnsafeCallback<{ parameters: ["pointer", "u32", "pointer"]; result: "void" }>;
   deleteRequested: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
   configured: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
   focused: Deno.UnsafeCallback<{ parameters: ["pointer", "pointer", "pointer"]; result: "i32" }>;
@@ -193,6 +201,15 @@ function callbacks(): CallbackHub {
       (_widget, _event, userData) =>
         guarded("a close request", 0, () => windows.get(idOf(userData))?.onCloseRequested() ? 1 : 0),
     ),
+    processTerminated: new Deno.UnsafeCallback(
+      { parameters: ["pointer", "u32", "pointer"], result: "void" } as const,
+      (_view, reason, userData) =>
+        guarded(
+          "a web process's end",
+          undefined,
+          () => windows.get(idOf(userData))?.onProcessTerminated(reason),
+        ),
+    ),
     decidePolicy: new Deno.UnsafeCallback(
       { parameters: ["pointer", "pointer", "u32", "pointer"], result: "i32" } as const,
       // A failure refuses: a navigation nobody could check must not happen.
@@ -234,8 +251,20 @@ function windowEvent(kind: WindowEventKind): EventCallback {
 
 const evaluations = new Map<
   number,
-  { resolve: (v: unknown) => void; reject: (e: Error) => void; done: () => void }
+  {
+    resolve: (v: unknown) => void;
+    reject: (e: Error) => void;
+    done: () => void;
+    view: Webview;
+    /** How many times the view's web process had ended when it began. */
+    ends: number;
+  }
 >();
+
+function evaluationError(pending: { view: Webview; ends: number }, error: string | null): Error {
+  const gone = pending.view.endedSince(pending.ends);
+  return new Error(`evaluate failed: ${gone ? `the window's web process ${gone}` : error ?? "no value"}`);
+}
 
 function settleEvaluation(view: Deno.PointerValue, result: Deno.PointerValue, id: number) {
   const pending = evaluations.get(id);
@@ -247,7 +276,9 @@ function settleEvaluation(view: Deno.PointerValue, result: Deno.PointerValue, id
     const error = takeGError(errorOut);
     if (!pending || error !== null || value === null) {
       if (value) gobject.g_object_unref(value);
-      pending?.reject(new Error(`evaluate failed: ${error ?? "no value"}`));
+      // When the web process ends, WebKit fails its evaluations first ("Unsupported result type") and
+      // says why only after: the rejection waits a turn of the loop to give the reason.
+      if (pending) setTimeout(() => pending.reject(evaluationError(pending, error)), 0);
       return;
     }
     const json = takeCString(jsc.jsc_value_to_json(value, 0));
@@ -328,7 +359,12 @@ export class Webview {
   #signals: { instance: Deno.PointerValue; handler: bigint }[] = [];
   #alive = true;
   #markClosed!: () => void;
-  #loadWaiters: (() => void)[] = [];
+  #loadWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Why the web process under the current page ended (null while it runs): answers evaluations that
+   * WebKit fails without a reason of its own. */
+  #terminated: ProcessTermination | null = null;
+  #lastEnd: ProcessTermination | null = null;
+  #ends = 0;
   /** Scheme requests, message replies and evaluations still under way: the web context must outlive them. */
   #inFlight = 0;
 
@@ -422,6 +458,7 @@ export class Webview {
     ) throw new Error(`could not register the script message handler ${name}`);
     this.#connect(manager, `script-message-with-reply-received::${name}`, hub.message);
     this.#connect(this.#view, "load-changed", hub.loadChanged);
+    this.#connect(this.#view, "web-process-terminated", hub.processTerminated);
     if (options.onNavigation) {
       this.#connect(this.#view, "decide-policy", hub.decidePolicy);
       this.#connect(this.#view, "create", hub.createView);
@@ -479,7 +516,9 @@ export class Webview {
   }
 
   #nextLoad(): Promise<void> {
-    return new Promise((resolve) => this.#loadWaiters.push(resolve));
+    // A new load starts a new web process if the last one ended.
+    this.#terminated = null;
+    return new Promise((resolve, reject) => this.#loadWaiters.push({ resolve, reject }));
   }
 
   /** @internal */
@@ -523,7 +562,24 @@ export class Webview {
 
   /** @internal */
   onLoadFinished(): void {
-    for (const resolve of this.#loadWaiters.splice(0)) resolve();
+    for (const { resolve } of this.#loadWaiters.splice(0)) resolve();
+  }
+
+  /** @internal web-process-terminated: a load waiting for this page will never finish. */
+  onProcessTerminated(reason: number): void {
+    if (!this.#alive) return;
+    const why = TERMINATIONS[reason] ?? "ended";
+    this.#terminated = why;
+    this.#lastEnd = why;
+    this.#ends++;
+    const error = new Error(`the window's web process ${why} before the page had loaded`);
+    for (const { reject } of this.#loadWaiters.splice(0)) reject(error);
+    this.#options.onProcessTerminated?.(why);
+  }
+
+  /** @internal how the web process ended last, if it has ended since it had ended `ends` times. */
+  endedSince(ends: number): ProcessTermination | null {
+    return this.#ends > ends || this.#terminated ? this.#lastEnd : null;
   }
 
   /** Runs js (an expression or statements; `await` allowed) in the top frame and returns its JSON value. */
@@ -533,7 +589,7 @@ export class Webview {
     const body = cString(asFunctionBody(js));
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     this.#inFlight++;
-    evaluations.set(id, { resolve, reject, done: () => this.#settled() });
+    evaluations.set(id, { resolve, reject, done: () => this.#settled(), view: this, ends: this.#ends });
     this.#lib.webkit.webkit_web_view_call_async_javascript_function(
       this.#view,
       body,

@@ -35,3 +35,4 @@ import "./webview/plugin_notification.ts";
 import "./webview/tauri_menu.ts";
 import "./webview/isolation_errors.ts";
 import "./webview/inspector.ts";
+import "./webview/process_end.ts";
