@@ -47,11 +47,13 @@ const BATCH_ANSWER_CHARS = 1024 * 1024;
 /** Arguments of the calls one window has running at once, in wire characters; more are refused. */
 export const MAX_PENDING_CHARS = 64 * 1024 * 1024;
 
-/** A message the core refused. Never carries argument values: they may be what an attacker wants logged. */
+/** A message the core refused, or (kind "process-ended") a window's web process that ended under its page.
+ * Never carries argument values: they may be what an attacker wants logged. */
 export interface AuditEntry {
   window: string;
   reason: string;
   cmd?: string;
+  kind?: "process-ended";
 }
 
 export interface WindowCoreOptions {

@@ -176,7 +176,12 @@ export class App {
       asset: (path) => this.#asset(path),
       policy: this.policy.forWindow(spec.label, policyLabel),
       audit: this.options.audit ??
-        ((entry) => console.error(`airlock: rejected message ${JSON.stringify(entry)}`)),
+        ((entry) =>
+          console.error(
+            `airlock: ${entry.kind === "process-ended" ? "web process ended" : "rejected message"} ${
+              JSON.stringify(entry)
+            }`,
+          )),
       tap: this.options.tap,
       route: (event, payload, label) => this.emitTo(label, event, payload),
       windows: {
@@ -278,9 +283,18 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
   closeInspectorServer(automation ? ["WEBKIT_INSPECTOR_HTTP_SERVER"] : INSPECTOR_SERVERS);
   app.inspector?.open();
   const [first, ...rest] = app.config.windows;
-  const main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
+  let main: AppWindow;
+  try {
+    main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
+    for (const spec of rest) await app.openWindow(spec);
+  } catch (error) {
+    // A window that could not load fails launch(); the ones already open (and dev's inspector) go with it,
+    // or they would hold the app open with nobody to close them.
+    await Promise.all([...app.windows.values()].map((window) => window.close()));
+    await app.inspector?.close();
+    throw error;
+  }
   void main.closed.then(() => app.inspector?.close());
-  for (const spec of rest) await app.openWindow(spec);
   const handle: AppHandle = {
     get label() {
       return main.label;

@@ -138,12 +138,15 @@ export class Inspector {
         onMessage: () => Promise.resolve(""),
       },
     });
-    void this.#view.load("app://localhost/").then(() => {
-      this.#ready = true;
-      const pending = this.#pending;
-      this.#pending = [];
-      for (const entry of pending) this.#show(entry);
-    });
+    void this.#view.load("app://localhost/").then(
+      () => {
+        this.#ready = true;
+        const pending = this.#pending;
+        this.#pending = [];
+        for (const entry of pending) this.#show(entry);
+      },
+      (error) => console.error(`airlock: the isolation inspector did not load: ${(error as Error).message}`),
+    );
   }
 
   /** One call's report from a window's relay (the caller has checked the relay's token). */

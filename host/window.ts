@@ -225,13 +225,15 @@ export class AppWindow implements WindowHandle, WindowControl {
   static async open(spec: WindowConfig, parts: WindowParts): Promise<AppWindow> {
     const window = new AppWindow(spec, parts);
     window.#apply(spec);
-    await window.#view.load(`${APP_ORIGIN}/${spec.url.replace(/^\/+/, "")}`);
-    window.#loaded = true;
+    try {
+      await window.#view.load(`${APP_ORIGIN}/${spec.url.replace(/^\/+/, "")}`);
+    } catch (error) {
+      await window.#view.close(); // nobody has a handle on it: it must not stay on screen, holding the loop
+      throw error;
+    }
     return window;
   }
 
-  /** The first page load finished: from then on a web process that ends is replaced (see below). */
-  #loaded = false;
   /** When the page was last loaded again after its web process ended (ms, performance.now()). */
   #restarts: number[] = [];
 
@@ -241,21 +243,22 @@ export class AppWindow implements WindowHandle, WindowControl {
    * AppWindow.open (and launch()) instead, saying why. */
   #processEnded(why: ProcessTermination): void {
     this.core.pageCommitted();
-    if (!this.#loaded) return;
+    if (!this.#view.loadedOnce) return;
     const now = performance.now();
     this.#restarts = this.#restarts.filter((at) => now - at < RESTART_PERIOD_MS);
-    const audit = (reason: string) => this.#parts.audit({ window: this.label, reason });
+    const audit = (reason: string) =>
+      this.#parts.audit({ window: this.label, reason, kind: "process-ended" });
     if (this.#restarts.length >= MAX_RESTARTS) {
       audit(`the web process ${why} again (${MAX_RESTARTS} times within a minute): the page stays unloaded`);
       return;
     }
     this.#restarts.push(now);
-    audit(`the web process ${why}: the page is loaded again`);
     // Evaluations wait for the new page: run now, they would meet the empty document between the two.
     const restart = this.#restart = this.#view.reload().catch(() => {}); // a failure ends here again
     restart.then(() => {
       if (this.#restart === restart) this.#restart = null;
     });
+    audit(`the web process ${why}: the page is loaded again`); // after the reload: an audit hook may throw
   }
   #restart: Promise<void> | null = null;
 
@@ -337,8 +340,9 @@ export class AppWindow implements WindowHandle, WindowControl {
     return this.#view.close();
   }
 
-  evaluate(js: string, options?: { world?: string }): Promise<unknown> {
-    if (this.#restart) return this.#restart.then(() => this.#view.evaluate(js, options?.world));
+  async evaluate(js: string, options?: { world?: string }): Promise<unknown> {
+    // A restart's new process may end too, and another restart take its place: wait for the last one.
+    while (this.#restart) await this.#restart;
     return this.#view.evaluate(js, options?.world);
   }
 

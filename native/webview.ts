@@ -364,6 +364,7 @@ export class Webview {
    * WebKit fails without a reason of its own. */
   #terminated: ProcessTermination | null = null;
   #lastEnd: ProcessTermination | null = null;
+  #loadedOnce = false;
   #ends = 0;
   /** Scheme requests, message replies and evaluations still under way: the web context must outlive them. */
   #inFlight = 0;
@@ -562,6 +563,7 @@ export class Webview {
 
   /** @internal */
   onLoadFinished(): void {
+    this.#loadedOnce = true;
     for (const { resolve } of this.#loadWaiters.splice(0)) resolve();
   }
 
@@ -575,6 +577,11 @@ export class Webview {
     const error = new Error(`the window's web process ${why} before the page had loaded`);
     for (const { reject } of this.#loadWaiters.splice(0)) reject(error);
     this.#options.onProcessTerminated?.(why);
+  }
+
+  /** A page has finished loading in this window (set in the signal itself, before any awaiting code). */
+  get loadedOnce(): boolean {
+    return this.#loadedOnce;
   }
 
   /** @internal how the web process ended last, if it has ended since it had ended `ends` times. */

@@ -95,3 +95,18 @@ export async function runTaskUntil(name: string, cwd: string, done: RegExp): Pro
   await reading;
   return output;
 }
+
+/** The pids of this process's WebKit web processes. */
+export function webProcesses(): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const name = Deno.readTextFileSync(`/proc/${entry.name}/comm`);
+      if (parent === Deno.pid && name.startsWith("WebKitWebProces")) found.push(Number(entry.name));
+    } catch { /* gone meanwhile */ }
+  }
+  return found;
+}

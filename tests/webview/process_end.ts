@@ -1,25 +1,11 @@
 // A window's web process that ends under its page (a crash, the OOM killer, a kill): callers are told
 // why, the page is loaded again in a new process, and a first load that fails this way fails launch().
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { launch } from "../../mod.ts";
-import { makeApp } from "../fixture.ts";
+import { makeApp, webProcesses } from "../fixture.ts";
 
 const INVOKE = "window.__TAURI__.core.invoke";
-
-/** The pids of this process's WebKit web processes. */
-function webProcesses(): number[] {
-  const found: number[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const name = Deno.readTextFileSync(`/proc/${entry.name}/comm`);
-      if (parent === Deno.pid && name.startsWith("WebKitWebProces")) found.push(Number(entry.name));
-    } catch { /* gone meanwhile */ }
-  }
-  return found;
-}
 
 /** Resolves once `done()` holds (polled), or fails after a few seconds. */
 async function until(done: () => boolean, what: string): Promise<void> {
@@ -83,23 +69,75 @@ Deno.test("a page whose web process keeps ending is loaded again three times a m
   }
 });
 
-Deno.test("a web process that ends before the first page has loaded fails launch(), saying why", async () => {
+Deno.test("a second end while the page is loaded again: evaluations made meanwhile run on the page after", async () => {
+  const audit: string[] = [];
   const before = webProcesses();
-  let killed = 0;
-  // The page calls "early" (the call leaves when the first script's microtasks run), then a second
-  // script keeps the web process busy for two seconds, so the page cannot finish loading before the
-  // command has killed that process.
-  const index = `<!doctype html><script>window.__TAURI__.core.invoke("early");</script><script>
-    const until = Date.now() + 2000;
-    while (Date.now() < until) {}
-  </script><p>loaded</p>`;
-  const early = () => {
-    for (const pid of webProcesses().filter((pid) => !before.includes(pid))) Deno.kill(pid, "SIGKILL");
-    killed++;
-  };
-  await assert.rejects(
-    launch({ config: await makeApp({ hook: null, frontend: { "index.html": index } }), commands: { early } }),
-    /the window's web process crashed before the page had loaded/,
+  // Each load of this page keeps its process busy for a second: time to kill the restarted one.
+  const slow =
+    `<!doctype html><p>slow</p><script>const until = Date.now() + 1000; while (Date.now() < until) {}</script>`;
+  const app = await launch({
+    config: await makeApp({ frontend: { "index.html": slow } }),
+    commands: { echo: (args) => args },
+    audit: (entry) => audit.push(entry.reason),
+  });
+  try {
+    const first = webProcesses().filter((pid) => !before.includes(pid));
+    for (const pid of first) Deno.kill(pid, "SIGKILL");
+    await until(() => audit.length === 1, "the host to learn of the first end");
+    const queued = app.evaluate(`[location.pathname, typeof window.__TAURI__]`);
+    let second: number[] = [];
+    await until(
+      () =>
+        (second = webProcesses().filter((pid) => !before.includes(pid) && !first.includes(pid))).length > 0,
+      "the restarted process",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past WebKit's launch handshake
+    for (const pid of second) Deno.kill(pid, "SIGKILL");
+    assert.deepEqual(await queued, ["/index.html", "object"]);
+    assert.equal(audit.length, 2);
+    assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { n: 3 })`), { n: 3 });
+  } finally {
+    await app.close();
+  }
+});
+
+/** The page of a window whose process is killed before it loads: it calls "early" (the call leaves once
+ * the first script's microtasks have run), then its second script keeps the process busy for two seconds. */
+const KILLED_EARLY = `<!doctype html><script>window.__TAURI__.core.invoke("early");</script><script>
+  const until = Date.now() + 2000;
+  while (Date.now() < until) {}
+</script><p>loaded</p>`;
+
+/** Runs process_end_child.ts on `config`: what it printed; it must exit by itself (nothing left open). */
+async function killedBeforeLoad(config: string): Promise<string> {
+  const child = fileURLToPath(new URL("./process_end_child.ts", import.meta.url));
+  const run = new Deno.Command(Deno.execPath(), { args: ["run", "-A", child, config], stdout: "piped" })
+    .spawn();
+  const timer = setTimeout(() => run.kill("SIGKILL"), 30_000);
+  const out = await run.output();
+  clearTimeout(timer);
+  assert.equal(out.code, 0, `the app did not exit by itself (code ${out.code}, signal ${out.signal})`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("a web process that ends before the first page has loaded fails launch(), and nothing stays open", async () => {
+  const config = await makeApp({ hook: null, frontend: { "index.html": KILLED_EARLY } });
+  assert.equal(
+    await killedBeforeLoad(config),
+    "rejected (1 killed): the window's web process crashed before the page had loaded",
   );
-  assert.equal(killed, 1);
+});
+
+Deno.test("a second window that cannot load fails launch(): the first one is closed with it", async () => {
+  const config = await makeApp({
+    hook: null,
+    frontend: { "index.html": "<!doctype html><p>main</p>", "second.html": KILLED_EARLY },
+  });
+  const file = JSON.parse(await Deno.readTextFile(config));
+  file.app = { windows: [{ label: "main" }, { label: "second", url: "second.html" }] };
+  await Deno.writeTextFile(config, JSON.stringify(file));
+  assert.equal(
+    await killedBeforeLoad(config),
+    "rejected (1 killed): the window's web process crashed before the page had loaded",
+  );
 });
