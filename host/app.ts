@@ -29,7 +29,8 @@ export interface LaunchOptions {
   console?: boolean;
   /** Enable the web inspector (defaults to the config's airlock.devtools). */
   devtools?: boolean;
-  /** Where each rejected message is reported, once; by default one JSON line on stderr. */
+  /** Where each rejected message, and each web process that ended under its page (kind "process-ended"),
+   * is reported, once; by default one JSON line on stderr. */
   audit?: (entry: AuditEntry) => void;
   /** Sees every message the relay passes to the core, as it arrives ("s" + a sealed envelope, "p" + an
    * unsealed brownfield call, "t" a ticket request, "a" a document's hello), and every sealed event the
@@ -134,9 +135,18 @@ export class App {
     return built && this.inspector ? { ...built, inspect: true } : built;
   }
 
-  /** Opens a window; its label must be new. */
   /** Labels of windows still loading their first page: taken already (see openWindow). */
   readonly #opening = new Set<string>();
+  /** launch() failed: no window may stay, not even one still loading (a page may have asked for it). */
+  #failed = false;
+
+  /** The app did not start: every window is closed — one still loading as soon as it has loaded — and
+   * dev's inspector with them, so nothing holds the process open with nobody to close it. */
+  async fail(): Promise<void> {
+    this.#failed = true;
+    await Promise.all([...this.windows.values()].map((window) => window.close()));
+    await this.inspector?.close();
+  }
 
   /** Every label in use, open or opening. */
   labels(): string[] {
@@ -163,6 +173,7 @@ export class App {
       );
     } finally {
       this.#opening.delete(spec.label);
+      if (!this.windows.has(spec.label)) this.#policyLabel.delete(spec.label); // it never opened
     }
   }
 
@@ -193,6 +204,10 @@ export class App {
       console: this.options.console ?? false,
       devtools: this.options.devtools ?? this.config.devtools,
     });
+    if (this.#failed) {
+      await window.close();
+      throw new Error("the app did not start");
+    }
     this.windows.set(spec.label, window);
     window.closed.then(() => {
       if (this.windows.get(spec.label) !== window) return;
@@ -288,10 +303,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
     main = await app.openWindow(options.label ? { ...first, label: options.label } : first);
     for (const spec of rest) await app.openWindow(spec);
   } catch (error) {
-    // A window that could not load fails launch(); the ones already open (and dev's inspector) go with it,
-    // or they would hold the app open with nobody to close them.
-    await Promise.all([...app.windows.values()].map((window) => window.close()));
-    await app.inspector?.close();
+    await app.fail(); // a window that could not load fails launch(), and takes the others with it
     throw error;
   }
   void main.closed.then(() => app.inspector?.close());
@@ -323,7 +335,7 @@ export async function launch(options: LaunchOptions): Promise<AppHandle> {
       app.openWindow({ title: app.config.app.title, url: "index.html", width: 800, height: 600, ...spec }),
     emitTo: (label, event, payload) => app.emitTo(label, event, payload),
   };
-  if (options.setup) await runSetup(options.setup, handle);
+  if (options.setup) await runSetup(options.setup, handle, () => app.fail());
   return handle;
 }
 
@@ -341,12 +353,12 @@ function appPolicy(config: AppConfig, commands: Commands): Policy {
   }
 }
 
-async function runSetup(setup: AppSetup, app: AppHandle): Promise<void> {
+async function runSetup(setup: AppSetup, app: AppHandle, fail: () => Promise<void>): Promise<void> {
   let cleanup: unknown;
   try {
     cleanup = await setup(app);
   } catch (error) {
-    await Promise.all(app.windows().map((window) => window.close()));
+    await fail();
     throw error;
   }
   if (typeof cleanup === "function") {

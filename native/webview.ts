@@ -579,7 +579,8 @@ export class Webview {
     this.#options.onProcessTerminated?.(why);
   }
 
-  /** A page has finished loading in this window (set in the signal itself, before any awaiting code). */
+  /** A page has finished loading in this window (set in the signal itself, before any awaiting code), or
+   * the window is gone. */
   get loadedOnce(): boolean {
     return this.#loadedOnce;
   }

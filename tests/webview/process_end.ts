@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { launch } from "../../mod.ts";
 import { makeApp, webProcesses } from "../fixture.ts";
+import type { AuditEntry } from "../../core/window.ts";
 
 const INVOKE = "window.__TAURI__.core.invoke";
 
@@ -16,12 +17,12 @@ async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 Deno.test("a web process killed under the page: its evaluation says so, the page comes back, calls work", async () => {
-  const audit: string[] = [];
+  const audit: AuditEntry[] = [];
   const before = webProcesses();
   const app = await launch({
     config: await makeApp(),
     commands: { echo: (args) => args },
-    audit: (entry) => audit.push(entry.reason),
+    audit: (entry) => audit.push(entry),
   });
   try {
     assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { n: 1 })`), { n: 1 });
@@ -35,7 +36,9 @@ Deno.test("a web process killed under the page: its evaluation says so, the page
     assert.equal(await waiting, "evaluate failed: the window's web process crashed");
     // Evaluations made meanwhile wait for the page loaded again, with a new isolation session.
     assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { n: 2 })`), { n: 2 });
-    assert.deepEqual(audit, ["the web process crashed: the page is loaded again"]);
+    assert.deepEqual(audit, [
+      { window: "main", reason: "the web process crashed: the page is loaded again", kind: "process-ended" },
+    ]);
   } finally {
     await app.close();
   }
@@ -71,29 +74,28 @@ Deno.test("a page whose web process keeps ending is loaded again three times a m
 
 Deno.test("a second end while the page is loaded again: evaluations made meanwhile run on the page after", async () => {
   const audit: string[] = [];
-  const before = webProcesses();
-  // Each load of this page keeps its process busy for a second: time to kill the restarted one.
-  const slow =
-    `<!doctype html><p>slow</p><script>const until = Date.now() + 1000; while (Date.now() < until) {}</script>`;
+  // Each load of the page calls "started", then keeps its process busy for a second. The second load's
+  // call (from the first restart) kills that process: long after WebKit's launch handshake (a kill during
+  // it aborts the host inside WebKit), before the page can have loaded.
+  const slow = `<!doctype html><script>window.__TAURI__.core.invoke("started");</script><script>
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {}
+  </script><p>slow</p>`;
+  let starts = 0;
+  const started = () => {
+    if (++starts === 2) { for (const pid of webProcesses()) Deno.kill(pid, "SIGKILL"); }
+  };
   const app = await launch({
-    config: await makeApp({ frontend: { "index.html": slow } }),
-    commands: { echo: (args) => args },
+    config: await makeApp({ hook: null, frontend: { "index.html": slow } }),
+    commands: { echo: (args) => args, started },
     audit: (entry) => audit.push(entry.reason),
   });
   try {
-    const first = webProcesses().filter((pid) => !before.includes(pid));
-    for (const pid of first) Deno.kill(pid, "SIGKILL");
+    for (const pid of webProcesses()) Deno.kill(pid, "SIGKILL");
     await until(() => audit.length === 1, "the host to learn of the first end");
-    const queued = app.evaluate(`[location.pathname, typeof window.__TAURI__]`);
-    let second: number[] = [];
-    await until(
-      () =>
-        (second = webProcesses().filter((pid) => !before.includes(pid) && !first.includes(pid))).length > 0,
-      "the restarted process",
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300)); // past WebKit's launch handshake
-    for (const pid of second) Deno.kill(pid, "SIGKILL");
-    assert.deepEqual(await queued, ["/index.html", "object"]);
+    const queued = app.evaluate(`[location.pathname, typeof window.__TAURI__, document.readyState]`);
+    assert.deepEqual(await queued, ["/index.html", "object", "complete"]);
+    assert.equal(starts, 3);
     assert.equal(audit.length, 2);
     assert.deepEqual(await app.evaluate(`${INVOKE}("echo", { n: 3 })`), { n: 3 });
   } finally {
@@ -120,12 +122,19 @@ async function killedBeforeLoad(config: string): Promise<string> {
   return new TextDecoder().decode(out.stdout).trim();
 }
 
+const KILLED_BEFORE_LOAD = "rejected (1 killed): the window's web process crashed before the page had loaded";
+
+/** killedBeforeLoad for an app of two windows, "main" (index.html) then "second" (second.html). */
+async function secondKilledBeforeLoad(config: string): Promise<string> {
+  const file = JSON.parse(await Deno.readTextFile(config));
+  file.app = { windows: [{ label: "main" }, { label: "second", url: "second.html" }] };
+  await Deno.writeTextFile(config, JSON.stringify(file));
+  return await killedBeforeLoad(config);
+}
+
 Deno.test("a web process that ends before the first page has loaded fails launch(), and nothing stays open", async () => {
   const config = await makeApp({ hook: null, frontend: { "index.html": KILLED_EARLY } });
-  assert.equal(
-    await killedBeforeLoad(config),
-    "rejected (1 killed): the window's web process crashed before the page had loaded",
-  );
+  assert.equal(await killedBeforeLoad(config), KILLED_BEFORE_LOAD);
 });
 
 Deno.test("a second window that cannot load fails launch(): the first one is closed with it", async () => {
@@ -133,11 +142,20 @@ Deno.test("a second window that cannot load fails launch(): the first one is clo
     hook: null,
     frontend: { "index.html": "<!doctype html><p>main</p>", "second.html": KILLED_EARLY },
   });
-  const file = JSON.parse(await Deno.readTextFile(config));
-  file.app = { windows: [{ label: "main" }, { label: "second", url: "second.html" }] };
-  await Deno.writeTextFile(config, JSON.stringify(file));
-  assert.equal(
-    await killedBeforeLoad(config),
-    "rejected (1 killed): the window's web process crashed before the page had loaded",
-  );
+  assert.equal(await secondKilledBeforeLoad(config), KILLED_BEFORE_LOAD);
+});
+
+Deno.test("launch() that fails closes a window a page asked for, too, once it has loaded", async () => {
+  // main's page asks for window "x", whose page takes three seconds to load; meanwhile the config's
+  // second window fails: "x" must be closed when it is ready, or it would keep the app open for good.
+  const main = `<!doctype html><script>window.__TAURI__.core.invoke("plugin:webview|create_webview_window",
+    { options: { label: "x", url: "slow.html" } }).catch(() => {});</script><p>main</p>`;
+  const slow =
+    `<!doctype html><p>slow</p><script>const until = Date.now() + 3000; while (Date.now() < until) {}</script>`;
+  const config = await makeApp({
+    hook: null,
+    airlock: { allowPageWindows: true },
+    frontend: { "index.html": main, "second.html": KILLED_EARLY, "slow.html": slow },
+  });
+  assert.equal(await secondKilledBeforeLoad(config), KILLED_BEFORE_LOAD);
 });

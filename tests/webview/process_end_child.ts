@@ -1,8 +1,7 @@
-// An app in a process of its own whose web process is killed before its first page has loaded:
-// `deno run -A process_end_child.ts <config> [<second window's label>]`. Prints launch()'s rejection and
+// An app in a process of its own whose newest web process is killed before its page has loaded (the page
+// calls "early" first): `deno run -A process_end_child.ts <config>`. Prints launch()'s rejection and
 // returns, so the process exits by itself only if no window (nor dev's inspector) was left holding the
-// loop. With a second label, the config's second window is the one whose process is killed. Not imported
-// by webview_test.ts: it runs only as a child.
+// loop. Not imported by webview_test.ts: it runs only as a child.
 import { launch } from "../../mod.ts";
 import { webProcesses } from "../fixture.ts";
 
