@@ -14,7 +14,7 @@ import {
   takeGError,
   withoutStderr,
 } from "./ffi.ts";
-import { holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
+import { holdForDeno, holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 import { concatBytes } from "../protocol/wire.ts";
 import { NativeWindow } from "./window.ts";
@@ -676,6 +676,7 @@ export class Webview {
     const handler = this.#options.schemes[scheme];
     gobject.g_object_ref(request);
     this.#inFlight++;
+    const done = holdForDeno();
     Promise.resolve()
       .then(() => handler(parsed))
       .catch((error): SchemeResponse => {
@@ -686,6 +687,7 @@ export class Webview {
         this.#finish(request, response);
         gobject.g_object_unref(request);
         this.#settled();
+        done();
         wakeLoop();
       });
   }
@@ -790,8 +792,10 @@ export class Webview {
       answered = failed(error);
     }
     if (typeof answered === "string") return send(answered); // inside GTK's dispatch: no wake-up needed
+    const done = holdForDeno();
     answered.catch(failed).then((answer) => {
       send(answer);
+      done();
       wakeLoop();
     });
   }
