@@ -6,9 +6,10 @@
 // page round trip and ~0.1 % idle CPU.
 //
 // Handing the wait to the pool costs a hop between threads on every wake-up (40–70 µs a round trip,
-// measured). So when nothing of the host's is waiting on Deno's loop (see holdForDeno), the main thread
-// first waits in poll(2) itself, for a millisecond at most, before it hands the wait over: a page that
-// calls again at once is answered without the hop, and Deno's timers wait a millisecond at most.
+// measured). So right after the host answered a page's message in place (the page is likely to call again
+// at once), the main thread first waits in poll(2) itself, for a millisecond at most, before it hands the
+// wait over — but only while none of the host's work waits on Deno's loop (see holdForDeno) and Deno's
+// loop had a turn within the last 2 ms, so its timers and I/O are held up by 2–3 ms at most.
 import { native } from "./ffi.ts";
 
 const POLL = {
@@ -22,6 +23,15 @@ const POLLFD_SIZE = 8; // struct pollfd { int fd; short events; short revents; }
 
 /** The longest the main thread waits for GTK itself before handing the wait to Deno's thread pool. */
 const MAIN_THREAD_WAIT_MS = 1;
+/** No such wait once Deno's loop has had no turn for this long. */
+const DENO_TURN_MS = 2;
+/** The last dispatch answered a page's message in place (see answeredInPlace). */
+let answeredPage = false;
+
+/** The dispatch under way answered a page's message in place: the page may well call again at once. */
+export function answeredInPlace(): void {
+  answeredPage = true;
+}
 /** Work of the host's whose next step comes from Deno's event loop, not from GTK (an async command's
  * answer, a scheme response being made): while there is any, the main thread never waits in poll(2). */
 let forDeno = 0;
@@ -84,6 +94,7 @@ async function runLoop(): Promise<void> {
   const priority = new Int32Array(1);
   const timeout = new Int32Array(1);
   let roundsWithoutYield = 0;
+  let denoTurnAt = performance.now();
   try {
     while (!stopRequested) {
       glib.g_main_context_prepare(context, priority);
@@ -96,16 +107,21 @@ async function runLoop(): Promise<void> {
       // Ask without waiting first: when something is already ready this saves a hop to the thread pool.
       // But never spin more than a few rounds without one, or Deno's timers and I/O would starve.
       let readyNow = timeout[0] === 0 || poll.pollNow(fds, BigInt(count), 0) > 0;
-      if (!readyNow && roundsWithoutYield < 16) {
+      let waited = 0;
+      if (!readyNow && answeredPage && roundsWithoutYield < 16) {
         await undefined; // what the dispatch queued for Deno (promises, a scheme request's handler) runs first
-        if (forDeno === 0 && !stopRequested) {
-          const wait = timeout[0] < 0 ? MAIN_THREAD_WAIT_MS : Math.min(MAIN_THREAD_WAIT_MS, timeout[0]);
-          readyNow = poll.pollNow(fds, BigInt(count), wait) > 0;
+        if (forDeno === 0 && !stopRequested && performance.now() - denoTurnAt < DENO_TURN_MS) {
+          waited = timeout[0] < 0 ? MAIN_THREAD_WAIT_MS : Math.min(MAIN_THREAD_WAIT_MS, timeout[0]);
+          readyNow = poll.pollNow(fds, BigInt(count), waited) > 0;
         }
       }
+      answeredPage = false;
       if (!readyNow || ++roundsWithoutYield >= 16) {
         roundsWithoutYield = 0;
-        await poll.pollWait(fds, BigInt(count), readyNow ? 0 : timeout[0]);
+        // What is left of GLib's timeout: the main thread's wait has used some of it.
+        const rest = timeout[0] < 0 ? -1 : Math.max(0, timeout[0] - waited);
+        await poll.pollWait(fds, BigInt(count), readyNow ? 0 : rest);
+        denoTurnAt = performance.now();
       }
       if (glib.g_main_context_check(context, priority[0], fds, count)) glib.g_main_context_dispatch(context);
     }

@@ -14,7 +14,7 @@ import {
   takeGError,
   withoutStderr,
 } from "./ffi.ts";
-import { holdForDeno, holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
+import { answeredInPlace, holdForDeno, holdLoop, releaseLoop, wakeLoop } from "./loop.ts";
 import type { SchemeRequest, SchemeResponse } from "../protocol/scheme.ts";
 import { concatBytes } from "../protocol/wire.ts";
 import { NativeWindow } from "./window.ts";
@@ -684,11 +684,14 @@ export class Webview {
         return { status: 500, contentType: "text/plain", body: new TextEncoder().encode("internal error") };
       })
       .then((response) => {
-        this.#finish(request, response);
-        gobject.g_object_unref(request);
-        this.#settled();
-        done();
-        wakeLoop();
+        try {
+          this.#finish(request, response);
+          gobject.g_object_unref(request);
+          this.#settled();
+        } finally {
+          done();
+          wakeLoop();
+        }
       });
   }
 
@@ -791,12 +794,18 @@ export class Webview {
     } catch (error) {
       answered = failed(error);
     }
-    if (typeof answered === "string") return send(answered); // inside GTK's dispatch: no wake-up needed
+    if (typeof answered === "string") {
+      send(answered); // inside GTK's dispatch: no wake-up needed
+      return answeredInPlace();
+    }
     const done = holdForDeno();
     answered.catch(failed).then((answer) => {
-      send(answer);
-      done();
-      wakeLoop();
+      try {
+        send(answer);
+      } finally {
+        done();
+        wakeLoop();
+      }
     });
   }
 }
