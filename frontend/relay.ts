@@ -12,6 +12,7 @@ import {
   INSPECT_PATH,
   IPC_PATH,
   IPC_TOKEN_HEADER,
+  messageKind,
   type RelayConfig,
   WIRE,
 } from "../protocol/messages.ts";
@@ -312,7 +313,7 @@ export function startRelay(config: RelayConfig): void {
     let wire: string;
     try {
       wire = bytesToBase64(packMessage({
-        kind: "invoke",
+        kind: messageKind(own(message, "cmd")),
         nonce,
         cmd: own(message, "cmd"),
         payload: own(message, "payload"),

@@ -4,7 +4,7 @@
 // returns for the core. It talks to the relay alone: the relay's messages carry this document's secret
 // (page scripts can post to the frame too), and its own go to the parent, whose relay knows this
 // document by its origin.
-import { LARGE_CALL_BYTES, type RuntimeConfig, type SourceSpan } from "../protocol/messages.ts";
+import { LARGE_CALL_BYTES, messageKind, type RuntimeConfig, type SourceSpan } from "../protocol/messages.ts";
 import { packMessage, tooDeep, unpackMessage } from "../protocol/wire.ts";
 import {
   base64ToBytes,
@@ -202,7 +202,7 @@ function startRuntime(config: RuntimeConfig): void {
       let plaintext: Uint8Array<ArrayBuffer>;
       try {
         // The nonce stays out of the hook's sight: it is the call's secret id, echoed by the core.
-        const kind = stringStartsWith(cmd, "plugin:event|") ? "event" : "invoke";
+        const kind = messageKind(cmd);
         plaintext = packMessage({ __proto__: null, kind, nonce, cmd, payload, options });
       } catch (error) {
         throw new SafeError(`the call's arguments cannot be serialised: ${describe(error)}`);

@@ -1,5 +1,6 @@
 // The names every part of the bridge agrees on: the script world and message handler, the wire prefixes
 // of what the relay sends the core, and the isolation scheme's URLs.
+import { stringStartsWith } from "./primordials.ts";
 
 /** The isolated script world of the relay; page scripts and iframes cannot reach it. */
 export const BRIDGE_WORLD = "airlock";
@@ -105,3 +106,9 @@ export const LARGE_CALL_BYTES = 64 * 1024;
 export const IPC_PATH = "/__airlock/ipc";
 /** The header carrying the relay's token with that POST. */
 export const IPC_TOKEN_HEADER = "X-Airlock-Relay";
+
+/** A call's kind as the core checks it (core/envelope.ts): Tauri's event commands are "event" messages,
+ * every other command an "invoke".
+ * @example messageKind("plugin:event|listen") // "event" */
+export const messageKind = (cmd: unknown): "event" | "invoke" =>
+  typeof cmd === "string" && stringStartsWith(cmd, "plugin:event|") ? "event" : "invoke";

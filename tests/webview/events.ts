@@ -202,3 +202,24 @@ Deno.test("events: a channel streaming across re-keys loses nothing and repeats 
     await app.close();
   }
 });
+
+Deno.test("events: the brownfield pattern listens, emits and unlistens like the isolated one", async () => {
+  const app = await launch({ config: await makeApp({ hook: null }), label: "events-plain" });
+  try {
+    const heard: EventMessage[] = [];
+    app.listen("greeting", (message) => void heard.push(message));
+    await app.evaluate(`window.__TAURI__.event.emit("greeting", { text: "plain" })`);
+    assert.deepEqual(heard, [{ event: "greeting", payload: { text: "plain" }, window: "events-plain" }]);
+    await app.evaluate(
+      `window.__TAURI__.event.listen("news", (e) => { (window.news ??= []).push(e.payload); })
+      .then((stop) => { window.stopNews = stop; })`,
+    );
+    await app.emit("news", { n: 1 });
+    await app.evaluate(`window.stopNews()`);
+    await app.emit("news", { n: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(await app.evaluate(`window.news`), [{ n: 1 }]);
+  } finally {
+    await app.close();
+  }
+});
