@@ -36,7 +36,6 @@ import {
   SafePromise,
   SafeString,
   SafeUint8Array,
-  stringStartsWith,
   symbolSpecies,
   typedArrayBuffer,
   typedArrayByteLength,
