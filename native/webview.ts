@@ -360,9 +360,9 @@ export class Webview {
   #alive = true;
   #markClosed!: () => void;
   #loadWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  /** Why the web process under the current page ended (null while it runs): answers evaluations that
-   * WebKit fails without a reason of its own. */
-  #terminated: ProcessTermination | null = null;
+  /** The web process under the current page has ended (until the next load starts a new one), and how
+   * the last one ended: evaluations WebKit fails without a reason of its own are given it. */
+  #processGone = false;
   #lastEnd: ProcessTermination | null = null;
   #loadedOnce = false;
   #ends = 0;
@@ -518,7 +518,7 @@ export class Webview {
 
   #nextLoad(): Promise<void> {
     // A new load starts a new web process if the last one ended.
-    this.#terminated = null;
+    this.#processGone = false;
     return new Promise((resolve, reject) => this.#loadWaiters.push({ resolve, reject }));
   }
 
@@ -571,7 +571,7 @@ export class Webview {
   onProcessTerminated(reason: number): void {
     if (!this.#alive) return;
     const why = TERMINATIONS[reason] ?? "ended";
-    this.#terminated = why;
+    this.#processGone = true;
     this.#lastEnd = why;
     this.#ends++;
     const error = new Error(`the window's web process ${why} before the page had loaded`);
@@ -587,7 +587,7 @@ export class Webview {
 
   /** @internal how the web process ended last, if it has ended since it had ended `ends` times. */
   endedSince(ends: number): ProcessTermination | null {
-    return this.#ends > ends || this.#terminated ? this.#lastEnd : null;
+    return this.#ends > ends || this.#processGone ? this.#lastEnd : null;
   }
 
   /** Runs js (an expression or statements; `await` allowed) in the top frame and returns its JSON value. */
